@@ -1,0 +1,44 @@
+"""`python -m sports_api`: the server as deployed, configured from the environment."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from . import logs
+from .app import create_app
+from .config import DataSource, Settings
+
+# The ALB's default idle timeout is 60 s; keep connections open longer so the
+# balancer, not the app, closes them (otherwise it sees resets as 502s).
+KEEP_ALIVE_SECONDS = 65
+
+
+def main() -> None:
+    settings = Settings()
+    secrets = tuple(s.get_secret_value() for s in (settings.serpapi_api_key, settings.redis_url) if s)
+    logs.configure(settings.log_level, secrets)
+    log = logging.getLogger("sports_api")
+    if settings.effective_source is DataSource.DEMO:
+        log.info("serving demo data: SERPAPI_API_KEY is not set (or DATA_SOURCE=demo)", extra={"event": "startup"})
+    else:
+        log.info("serving live data from SerpAPI", extra={"event": "startup"})
+    for problem in settings.problems():
+        log.error("misconfigured: %s", problem, extra={"event": "startup"})
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        access_log=False,
+        server_header=False,
+        log_config=None,
+    )
+
+
+if __name__ == "__main__":
+    main()

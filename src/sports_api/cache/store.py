@@ -1,0 +1,35 @@
+"""What the games service needs from a cache backend."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from .entry import Entry
+
+
+class StoreUnavailable(Exception):
+    """The shared store could not be reached."""
+
+
+class StoreLock(Protocol):
+    async def release(self) -> None: ...
+
+
+class Store(Protocol):
+    kind: Literal["memory", "redis"]
+
+    async def get(self, key: str) -> Entry | None: ...
+
+    async def put(self, key: str, entry: Entry, keep_seconds: int) -> None: ...
+
+    async def try_lock(self, key: str, seconds: float) -> StoreLock | None:
+        """A lock on refreshing `key` across processes, or None if another holds it."""
+        ...
+
+    async def incr(self, counter: str, expire_seconds: int) -> int:
+        """Add one to a counter that disappears after `expire_seconds`; the new value."""
+        ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...

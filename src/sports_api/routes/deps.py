@@ -1,0 +1,42 @@
+"""Dependencies shared by the data routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from ..errors import Misconfigured
+from ..games import GamesService
+from ..models import Problem
+from ..problems import MEDIA_TYPE
+
+
+def _games_service(request: Request) -> GamesService:
+    service: GamesService | None = request.app.state.games
+    if service is None:
+        raise Misconfigured("; ".join(request.app.state.settings.problems()))
+    return service
+
+
+Games = Annotated[GamesService, Depends(_games_service)]
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem, "content": {MEDIA_TYPE: {}}}
+
+
+# What a data route may answer besides 200, for the OpenAPI document.
+DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the `If-None-Match` ETag still matches."},
+    422: problem_doc("Invalid request parameters."),
+    502: problem_doc("SerpAPI failed or sent an unreadable answer, and no stale copy exists."),
+    503: problem_doc("Misconfigured, upstream rate limit, or upstream budget spent (see `Retry-After`)."),
+    504: problem_doc("SerpAPI did not answer in time, and no stale copy exists."),
+}
+
+GAMES_HEADERS = {
+    "ETag": {"description": "Weak validator of the games.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "Seconds of freshness left.", "schema": {"type": "string"}},
+    "X-Request-ID": {"description": "This request's id, also in the logs.", "schema": {"type": "string"}},
+}

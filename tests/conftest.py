@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from sports_api.app import create_app
+from sports_api.config import Settings
+from tests.fakes.serpapi import FakeSerpApi
+from tests.servers import _APP_VARIABLES, ThreadServer
+
+FAKE_KEY = "test-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _APP_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def fake_serpapi() -> Iterator[FakeSerpApi]:
+    fake = FakeSerpApi().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., ThreadServer]]:
+    """Start the app under uvicorn on loopback with the given settings."""
+    started: list[ThreadServer] = []
+
+    def start(**values: object) -> ThreadServer:
+        server = ThreadServer(create_app(settings(**values))).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live(serve: Callable[..., ThreadServer], fake_serpapi: FakeSerpApi) -> Callable[..., ThreadServer]:
+    """The app in live mode against the fake SerpAPI."""
+
+    def start(**values: object) -> ThreadServer:
+        return serve(serpapi_api_key=FAKE_KEY, serpapi_base_url=fake_serpapi.url, **values)
+
+    return start
