@@ -58,6 +58,10 @@ fmt: venv ## Format the Python code
 clean: ## Remove the virtualenv and build leftovers
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache build src/*.egg-info
 
+# Areas with their own fragment: the image (container.mk), the AWS stacks and
+# operator tools (aws.mk).
+include $(wildcard mk/*.mk)
+
 .PHONY: help
 help: ## This list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'

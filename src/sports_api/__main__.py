@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 
 import uvicorn
 
@@ -15,17 +17,27 @@ from .config import DataSource, Settings
 KEEP_ALIVE_SECONDS = 65
 
 
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     settings = Settings()
     secrets = tuple(s.get_secret_value() for s in (settings.serpapi_api_key, settings.redis_url) if s)
     logs.configure(settings.log_level, secrets)
     log = logging.getLogger("sports_api")
     if settings.effective_source is DataSource.DEMO:
-        log.info("serving demo data: SERPAPI_API_KEY is not set (or DATA_SOURCE=demo)", extra={"event": "startup"})
+        log.info(
+            "serving demo data: SERPAPI_API_KEY is not set (or DATA_SOURCE=demo)", extra={"event": "startup"}
+        )
     else:
         log.info("serving live data from SerpAPI", extra={"event": "startup"})
     for problem in settings.problems():
         log.error("misconfigured: %s", problem, extra={"event": "startup"})
+    # uvicorn drains in-flight requests, then re-raises the stop signal; a
+    # requested stop is a clean exit (status 0), not a death by signal.
+    signal.signal(signal.SIGTERM, _stopped)
+    signal.signal(signal.SIGINT, _stopped)
     uvicorn.run(
         create_app(settings),
         host=settings.host,

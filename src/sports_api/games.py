@@ -83,7 +83,9 @@ class GamesService:
             if result := self._fresh(await self._store.get(key), time.time(), "miss"):
                 return result
             if time.monotonic() > deadline:
-                return self._stale_or_raise(known, UpstreamTimeout("Another task's search did not finish in time"))
+                return self._stale_or_raise(
+                    known, UpstreamTimeout("Another task's search did not finish in time")
+                )
             lock = await self._store.try_lock(key, self._wait)
         try:
             # The key may have been refreshed between our read and the lock.
@@ -99,9 +101,7 @@ class GamesService:
                 await self._budget.spend()
             payload = await self._source.fetch(lookup)
         except (UpstreamError, BudgetExhausted) as exc:
-            log.warning(
-                "upstream failed for %s: %s", lookup.key, exc.detail, extra={"event": exc.kind}
-            )
+            log.warning("upstream failed for %s: %s", lookup.key, exc.detail, extra={"event": exc.kind})
             return self._stale_or_raise(known, exc)
         entry = Entry.build(normalize(payload, lookup.league), self._source.name, time.time())
         await self._store.put(key, entry, max(self._ttl, self._stale_max))

@@ -85,7 +85,7 @@ def _highlights(block: Mapping[str, Any]) -> list[Highlight]:
 
 
 def _score(value: Any) -> int | None:
-    """"2" → 2; penalties such as "1 (4)" keep the match score; absent → None."""
+    """ "2" → 2; penalties such as "1 (4)" keep the match score; absent → None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -40,7 +40,12 @@ def problem(
         "request_id": ctx.request_id if ctx else None,
         **extra,
     }
-    return Response(orjson.dumps({k: v for k, v in body.items() if v is not None}), status, headers=headers, media_type=MEDIA_TYPE)
+    return Response(
+        orjson.dumps({k: v for k, v in body.items() if v is not None}),
+        status,
+        headers=headers,
+        media_type=MEDIA_TYPE,
+    )
 
 
 async def _service_error(request: Request, exc: Exception) -> Response:

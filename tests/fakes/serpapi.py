@@ -11,6 +11,7 @@ benchmarks do). `GET /_stats` reports the calls it has served.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socket
 import threading
@@ -198,10 +199,8 @@ def main() -> None:
     fake = FakeSerpApi(args.host, args.port)
     fake.set(latency=args.latency)
     print(f"fake SerpAPI on {fake.url}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

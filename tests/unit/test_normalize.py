@@ -105,7 +105,17 @@ def test_missing_scores_are_null_not_zero() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "score"),
-    [("2", 2), ("0", 0), (" 10", 10), ("1 (4)", 1), ("", None), ("-", None), (None, None), (3, 3), (True, None)],
+    [
+        ("2", 2),
+        ("0", 0),
+        (" 10", 10),
+        ("1 (4)", 1),
+        ("", None),
+        ("-", None),
+        (None, None),
+        (3, 3),
+        (True, None),
+    ],
 )
 def test_scores(raw: object, score: int | None) -> None:
     block = {"teams": [{"name": "A", "score": raw}, {"name": "B"}]}

@@ -7,6 +7,7 @@ miss and writes are dropped rather than failing requests; `/ready` reports it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from redis.asyncio import Redis
@@ -24,10 +25,9 @@ class _RedisLock:
         self._lock = lock
 
     async def release(self) -> None:
-        try:
+        # Expired, or Redis gone: either way the lock frees itself by its timeout.
+        with contextlib.suppress(LockError, RedisError):
             await self._lock.release()
-        except (LockError, RedisError):
-            pass  # expired or Redis gone: the lock frees itself by its timeout
 
 
 class RedisStore:

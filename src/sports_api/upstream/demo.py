@@ -24,8 +24,7 @@ class DemoSource:
     def __init__(self) -> None:
         folder = resources.files("sports_api") / "demo"
         self._payloads: dict[str, dict[str, Any]] = {
-            league.slug: orjson.loads((folder / f"{league.slug}.json").read_bytes())
-            for league in LEAGUES
+            league.slug: orjson.loads((folder / f"{league.slug}.json").read_bytes()) for league in LEAGUES
         }
 
     async def fetch(self, lookup: Lookup) -> dict[str, Any]:

@@ -100,7 +100,9 @@ class SerpApiSource:
         try:
             payload = orjson.loads(response.content)
         except (orjson.JSONDecodeError, requests.RequestException) as exc:
-            raise UpstreamBadResponse(f"SerpAPI sent a body that is not JSON ({type(exc).__name__})") from None
+            raise UpstreamBadResponse(
+                f"SerpAPI sent a body that is not JSON ({type(exc).__name__})"
+            ) from None
         if not isinstance(payload, dict):
             raise UpstreamBadResponse("SerpAPI sent JSON that is not an object")
         # 200 with {"error": ...} means "no results": an empty answer, not a failure.
@@ -111,4 +113,3 @@ def _retry_after(header: str | None) -> int:
     if header and header.strip().isdigit():
         return max(1, min(int(header), 3600))
     return DEFAULT_RETRY_AFTER
-
