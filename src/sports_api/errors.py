@@ -24,12 +24,6 @@ class UnknownLeague(ServiceError):
     title = "Unknown league"
 
 
-class InvalidTeam(ServiceError):
-    status = 422
-    kind = "invalid-team"
-    title = "Invalid team name"
-
-
 class Misconfigured(ServiceError):
     """The service cannot reach its data: a missing or rejected key."""
 
