@@ -180,3 +180,7 @@ def test_misconfigured_live_mode_is_not_ready(serve) -> None:
         assert "SERPAPI_API_KEY" in ready["detail"]
         assert assert_problem(client.get("/v1/leagues/nfl/games"), 503)["type"].endswith("misconfigured")
         assert client.get("/health").status_code == 200
+
+
+def test_team_of_64_characters_is_accepted(api: httpx.Client) -> None:
+    assert api.get(f"/v1/teams/{'x' * 64}/games").status_code == 200

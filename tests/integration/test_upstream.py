@@ -173,3 +173,25 @@ def test_single_flight_failure_is_shared_too(live, fake_serpapi) -> None:
     responses = asyncio.run(burst(server.url + NFL, 100))
     assert {r.status_code for r in responses} == {502}
     assert fake_serpapi.calls == 1
+
+
+def test_a_slow_search_does_not_block_the_event_loop(live, fake_serpapi) -> None:
+    """If the blocking client ran on the loop, /health would wait behind the search."""
+    fake_serpapi.set(latency=1.0)
+    server = live()
+    finished: list[str] = []
+
+    async def fetch(client: httpx.AsyncClient, path: str, label: str) -> None:
+        await client.get(server.url + path)
+        finished.append(label)
+
+    async def race() -> None:
+        async with httpx.AsyncClient(timeout=10) as client:
+            slow = asyncio.ensure_future(fetch(client, NFL, "search"))
+            while fake_serpapi.calls == 0:  # noqa: ASYNC110 - counted on the fake's thread
+                await asyncio.sleep(0.01)
+            await fetch(client, "/health", "health")
+            await slow
+
+    asyncio.run(race())
+    assert finished == ["health", "search"]
