@@ -14,8 +14,8 @@ HOST ?= 127.0.0.1
 # The virtualenv is rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements/dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps -e .
 	touch $@
 
 .PHONY: venv
@@ -25,7 +25,7 @@ venv: $(VENV)/.installed ## Create the virtualenv with the app and its dev tools
 TOOLS := .tools
 $(TOOLS)/%/.installed: requirements/%.txt
 	test -x $(TOOLS)/$*/bin/python || $(PYTHON) -m venv $(TOOLS)/$*
-	$(TOOLS)/$*/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	$(TOOLS)/$*/bin/python -m pip install -qq --disable-pip-version-check -r $<
 	touch $@
 
 .PHONY: tools
