@@ -45,7 +45,7 @@ test: venv tools system-packages ## Run the whole test suite (junit report in re
 	$(BIN)/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: venv ## Static checks: ruff
+lint: venv hadolint ## Static checks: ruff and hadolint
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 

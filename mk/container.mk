@@ -1,0 +1,38 @@
+# The container image: build it, lint its Dockerfile, test it for real.
+# Included by the main Makefile; uses its BIN and venv.
+#
+#   make image [ARCH=amd64|arm64] [IMAGE=name:tag] [BASE_IMAGE=...]
+#   make container-test
+#
+# ARCH is the one architecture setting: it becomes the build's --platform
+# (linux/$(ARCH)) and CPU_ARCHITECTURE, the value the ECS task definition's
+# RuntimePlatform.CpuArchitecture needs (X86_64 | ARM64), so the two cannot
+# disagree. It defaults to this machine's.
+
+ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/')
+CPU_ARCHITECTURE = $(if $(filter arm64,$(ARCH)),ARM64,$(if $(filter amd64,$(ARCH)),X86_64,$(error ARCH must be amd64 or arm64, not '$(ARCH)')))
+IMAGE_NAME ?= sports-api
+IMAGE_TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+IMAGE ?= $(IMAGE_NAME):$(IMAGE_TAG)
+# Empty: the Dockerfile's own (the official slim Python image, pinned).
+BASE_IMAGE ?=
+
+.PHONY: image
+image: ## Build the image for ARCH=amd64|arm64 (docker buildx, or podman without a Docker engine)
+	ARCH=$(ARCH) IMAGE=$(IMAGE) BASE_IMAGE=$(BASE_IMAGE) scripts/container-build
+
+.PHONY: container-base
+container-base: ## Make the local Debian 12 + Python base image (debootstrap, cached in .cache/container)
+	ARCH=$(ARCH) scripts/container-base
+
+.PHONY: container-test
+container-test: venv ## Build the real image and run it: health, non-root, read-only, graceful SIGTERM, no secrets
+	ARCH=$(ARCH) scripts/container-test
+
+.PHONY: hadolint
+hadolint: venv ## Lint the Dockerfile
+	$(BIN)/hadolint Dockerfile
+
+.PHONY: container-clean
+container-clean: ## Forget the cached base root filesystem and the container test's reports
+	rm -rf .cache/container reports/container
