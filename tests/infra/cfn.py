@@ -1,0 +1,135 @@
+"""Shared helpers for the infrastructure tests: paths, template loading, walkers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import cfnlint.decode
+
+REPO = Path(__file__).resolve().parents[2]
+CFN_DIR = REPO / "cloudformation"
+TASKCAT_TEMPLATE = REPO / "tests" / "infra" / "taskcat" / "stacks.yaml"
+
+# Deploy order, as the operator tooling runs it: each stack may import only
+# from the ones before it.
+STACKS = ("network", "platform", "api", "monitoring", "pipeline", "service")
+
+# What a stack's parameters resolve to when nothing is passed: names in the
+# tests are compared with these substituted.
+DEFAULT_NAMES = {"ProjectName": "sports-api", "Environment": "dev"}
+
+# Resource types whose definitions shape what an API Gateway deployment
+# snapshots; a change to any of them needs a new Deployment.
+API_SHAPING_TYPES = (
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::GatewayResponse",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::Authorizer",
+)
+
+
+def template_path(stack: str) -> Path:
+    return CFN_DIR / f"{stack}.yaml"
+
+
+@cache
+def load(stack: str) -> dict[str, Any]:
+    return load_path(template_path(stack))
+
+
+def load_path(path: Path) -> dict[str, Any]:
+    template, matches = cfnlint.decode.decode_str(path.read_text())
+    assert not matches, f"{path.name} does not parse: {matches}"
+    return template
+
+
+def resources(template: dict[str, Any], type_: str | None = None) -> dict[str, dict[str, Any]]:
+    found = template.get("Resources", {})
+    return {k: v for k, v in found.items() if type_ is None or v["Type"] == type_}
+
+
+def walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Every (path, value) pair below node, node included."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, (*path, index))
+
+
+def sub_text(value: Any) -> str | None:
+    """The string of a plain string or a `!Sub` (either form); None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        sub = value["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    return None
+
+
+def substitute(text: str, values: dict[str, str] | None = None) -> str:
+    """Replace ${Name} placeholders (defaults for the naming parameters)."""
+    values = {**DEFAULT_NAMES, **(values or {})}
+    return re.sub(r"\$\{([^}!]+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def imports(template: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """(path, export-name pattern) of every Fn::ImportValue."""
+    found = []
+    for path, node in walk(template.get("Resources", {})):
+        if isinstance(node, dict) and set(node) == {"Fn::ImportValue"}:
+            name = sub_text(node["Fn::ImportValue"])
+            assert name is not None, f"ImportValue at {path} is not a literal or !Sub name"
+            found.append((path, name))
+    for path, node in walk(template.get("Outputs", {})):
+        if isinstance(node, dict) and set(node) == {"Fn::ImportValue"}:
+            found.append((("Outputs", *path), sub_text(node["Fn::ImportValue"]) or ""))
+    return found
+
+
+def exports(template: dict[str, Any]) -> dict[str, str]:
+    """Export-name pattern -> output logical id."""
+    found = {}
+    for logical_id, output in template.get("Outputs", {}).items():
+        if "Export" in output:
+            found[sub_text(output["Export"]["Name"])] = logical_id
+    return found
+
+
+def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, statement) for every identity-based IAM policy statement."""
+    for logical_id, resource in resources(template).items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield f"{logical_id}/{policy['PolicyName']}", statement
+        elif resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            for statement in props["PolicyDocument"]["Statement"]:
+                yield logical_id, statement
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def api_revision(template: dict[str, Any]) -> str:
+    """Content hash of every resource that shapes the REST API (8 hex digits)."""
+    shaping = {
+        logical_id: resource
+        for logical_id, resource in sorted(resources(template).items())
+        if resource["Type"] in API_SHAPING_TYPES
+    }
+    canonical = json.dumps(shaping, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:8]
