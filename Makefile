@@ -36,23 +36,30 @@ run: venv ## Serve on http://$(HOST):$(PORT) (demo data without SERPAPI_API_KEY)
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m sports_api
 
 .PHONY: system-packages
-system-packages: ## Install the Debian packages the tests use (redis-server)
-	scripts/need-packages redis-server=redis-server
+system-packages: ## Install the system packages the tests use (redis-server, or valkey on Amazon Linux)
+	scripts/need-packages 'redis-server|valkey-server=redis-server,valkey'
 
 .PHONY: test
 test: venv tools system-packages ## Run the whole test suite (junit report in reports/)
 	mkdir -p reports
 	$(BIN)/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
 
+.PHONY: ci-install
+ci-install: venv tools system-packages ## Everything the pipeline's build needs (CodeBuild's install phase)
+
+.PHONY: ci-local
+ci-local: venv ## Run buildspec.yml's phases here, in order: test, lint, build the image, push nothing
+	$(BIN)/python scripts/ci-local
+
 .PHONY: lint
 lint: venv hadolint ## Static checks: ruff and hadolint
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 .PHONY: fmt
 fmt: venv ## Format the Python code
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 .PHONY: clean
 clean: ## Remove the virtualenv and build leftovers

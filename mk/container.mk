@@ -21,6 +21,10 @@ BASE_IMAGE ?=
 image: ## Build the image for ARCH=amd64|arm64 (docker buildx, or podman without a Docker engine)
 	ARCH=$(ARCH) IMAGE=$(IMAGE) BASE_IMAGE=$(BASE_IMAGE) scripts/container-build
 
+.PHONY: image-push
+image-push: ## Build for ARCH and push exactly IMAGE_URI to ECR, layer cache from <repo>:buildcache (PUSH=0: build only)
+	ARCH=$(ARCH) IMAGE_URI=$(IMAGE_URI) REGION=$(REGION) BASE_IMAGE=$(BASE_IMAGE) scripts/image-push
+
 .PHONY: container-base
 container-base: ## Make the local Debian 12 + Python base image (debootstrap, cached in .cache/container)
 	ARCH=$(ARCH) scripts/container-base

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import redis
 
 from tests.conftest import FAKE_KEY
 from tests.servers import ProcessServer, free_port
@@ -18,38 +19,42 @@ from tests.servers import ProcessServer, free_port
 pytestmark = pytest.mark.redis
 
 
+SERVERS = ("redis-server", "valkey-server")  # Debian's, and Amazon Linux's (CodeBuild)
+
+
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
+    binary = next(filter(None, map(shutil.which, SERVERS)), None)
     if binary is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is missing in CI: `make system-packages` installs it")
-        pytest.skip(
-            "redis-server is not installed (apt-get install redis-server); `make test` installs it as root"
-        )
+            pytest.fail("no redis-server in CI: `make system-packages` installs it")
+        pytest.skip("redis-server is not installed; `make test` installs it when run as root")
     port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis(port=port, socket_timeout=1)
     deadline = time.monotonic() + 10
-    while (
-        subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() != b"PONG"
-    ):
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("redis-server did not start")
-        time.sleep(0.05)
-    yield url
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"{binary} did not start")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    client.close()
     process.terminate()
     process.wait(10)
 
 
 @pytest.fixture
 def flushed(redis_url: str) -> str:
-    port = redis_url.rsplit(":", 1)[1].split("/")[0]
-    subprocess.run(["redis-cli", "-p", port, "flushall"], check=True, capture_output=True)
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushall()
     return redis_url
 
 
