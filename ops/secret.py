@@ -55,7 +55,7 @@ def put_secret(settings: Settings) -> int:
                 {"Key": "Environment", "Value": settings.env},
             ],
         )
-        print(f"Created secret {name} ({created['VersionId']}); the platform stack did not create it.")
+        print(f"Created secret {name} ({created['VersionId']}).")
     del key
     _restart_service(settings)
     return 0
