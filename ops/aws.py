@@ -135,15 +135,7 @@ class Settings:
 
     def describe_stack(self, name: str) -> dict[str, Any] | None:
         """The stack, or None when it does not exist."""
-        from botocore.exceptions import ClientError
-
-        try:
-            stacks = self.cfn.describe_stacks(StackName=name)["Stacks"]
-        except ClientError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise
-        return stacks[0] if stacks else None
+        return describe_stack(self.cfn, name)
 
     def outputs(self, key: str, required: bool = True) -> dict[str, str]:
         """A stack's outputs by OutputKey; a missing stack raises OpsError when required."""
@@ -221,3 +213,16 @@ def explain(exc: BaseException, settings: Settings | None) -> str | None:
             return f"access denied: {error_message(exc)}{where}"
         return f"{getattr(exc, 'operation_name', 'AWS call')} failed: {code}: {error_message(exc)}{where}"
     return None
+
+
+def describe_stack(cfn: Any, name: str) -> dict[str, Any] | None:
+    """A stack by name or id, or None when it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+    return stacks[0] if stacks else None

@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import OpsError
-from .aws import var
+from .aws import describe_stack, var
 from .ui import Painter, paint_for
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -73,13 +73,7 @@ class Stacks:
     # -- reading ---------------------------------------------------------------------------
 
     def describe(self, name: str) -> dict[str, Any] | None:
-        try:
-            stacks = self.cfn.describe_stacks(StackName=name)["Stacks"]
-        except ClientError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise
-        return stacks[0] if stacks else None
+        return describe_stack(self.cfn, name)
 
     def latest_event_id(self, stack_id: str) -> str | None:
         try:
