@@ -38,10 +38,13 @@ EXPECTED_TYPES = {
     "AWS::IAM::Role",
     "AWS::ECS::Service",
 }
+# What moto creates of the pipeline stack: the artifact bucket and the build parameters.
+PIPELINE_TYPES = {"AWS::S3::Bucket", "AWS::SSM::Parameter"}
 
 
 def _clients() -> dict[str, Any]:
-    return {n: boto3.client(n) for n in ("cloudformation", "ec2", "ecr", "ecs", "elbv2", "logs", "iam", "s3")}
+    names = ("cloudformation", "ec2", "ecr", "ecs", "elbv2", "logs", "iam", "s3", "ssm")
+    return {name: boto3.client(name) for name in names}
 
 
 def _resources(cfn: Any, project: str) -> dict[str, list[str]]:
@@ -84,6 +87,11 @@ def _exists(c: dict[str, Any], kind: str, ident: str, cluster: str | None) -> bo
         if kind == "AWS::ECS::Service":
             found = c["ecs"].describe_services(cluster=cluster, services=[ident])["services"]
             return any(x["status"] == "ACTIVE" for x in found)
+        if kind == "AWS::S3::Bucket":
+            c["s3"].head_bucket(Bucket=ident)
+            return True
+        if kind == "AWS::SSM::Parameter":
+            return bool(c["ssm"].get_parameter(Name=ident)["Parameter"]["Value"])
     except ClientError:
         return False
     raise AssertionError(kind)
@@ -124,7 +132,9 @@ def _clear_what_moto_cannot_delete(ec2: Any, vpcs: list[str]) -> None:
             ec2.delete_route_table(RouteTableId=table["RouteTableId"])
 
 
-def _deploy_cycle(moto: Moto, project: str, templates: Path) -> dict[str, str]:
+def _deploy_cycle(
+    moto: Moto, project: str, templates: Path, expected: set[str] = EXPECTED_TYPES
+) -> dict[str, str]:
     """The whole life of an environment, through make; returns the outputs of each step."""
     env = moto.env(
         PROJECT=project,
@@ -153,11 +163,11 @@ def _deploy_cycle(moto: Moto, project: str, templates: Path) -> dict[str, str]:
     resources = _resources(c["cloudformation"], project)
     cluster = c["cloudformation"].describe_stacks(StackName=f"{project}-dev-platform")["Stacks"][0]["Outputs"]
     cluster_name = next(o["OutputValue"] for o in cluster if o["OutputKey"] == "ClusterName")
-    missing = EXPECTED_TYPES - set(resources)
+    missing = expected - set(resources)
     assert not missing, f"moto created none of {sorted(missing)}"
     absent = [
         f"{kind} {ident}"
-        for kind in EXPECTED_TYPES
+        for kind in expected
         for ident in resources[kind]
         if not _exists(c, kind, ident, cluster_name)
     ]
@@ -240,7 +250,7 @@ def test_deploy_and_delete_the_real_stacks(aws_env: Moto, tmp_path: Path) -> Non
         pytest.skip(f"cloudformation/ lacks {absent} yet")
     notes = rewrite(templates, tmp_path)  # around moto's CloudFormation bugs, each one named
     print("moto compatibility rewrites:", *notes, sep="\n  ")
-    seen = _deploy_cycle(aws_env, "sports-api", tmp_path)
+    seen = _deploy_cycle(aws_env, "sports-api", tmp_path, EXPECTED_TYPES | PIPELINE_TYPES)
     assert "  API URL       https://" in seen["first"]
 
 
