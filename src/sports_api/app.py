@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from . import __version__, problems
 from .budget import Budget
 from .cache import MemoryStore, Store
 from .config import DataSource, Settings
 from .games import GamesService
-from .middleware import RequestContextMiddleware
+from .hot import HotAnswers
+from .middleware import RequestContextMiddleware, answer_hot
 from .routes import health, leagues, teams
 from .upstream import Source
 from .upstream.demo import DemoSource
@@ -27,6 +30,28 @@ Every answer says where it came from (`source`), when it was fetched
 when the upstream failed and an older copy is served). Errors are RFC 9457
 problem details.
 """
+
+
+class SportsApi(FastAPI):
+    """FastAPI, with repeats of fresh games answers served in front of it.
+
+    Such an answer needs none of FastAPI's layers (error pages, telemetry,
+    body limits, routing, validation, dependencies), and on a cache hit they
+    were most of the time spent (bench/README.md). So each request is looked
+    up in `hot_answers` first (`hot.py` says what lands there), and only the
+    rest is handed to FastAPI.
+    """
+
+    hot_answers: HotAnswers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            now = time.time()
+            answer = self.hot_answers.get(scope["path"], scope["query_string"], now)
+            if answer is not None:
+                await answer_hot(answer, scope, send, now)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def _store(settings: Settings) -> Store:
@@ -49,21 +74,27 @@ def _source(settings: Settings) -> Source | None:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> SportsApi:
     settings = settings or Settings()
     store = _store(settings)
     source = _source(settings)
+    hot_answers = HotAnswers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        hot_answers.clear()
         await store.close()
 
-    app = FastAPI(
+    app = SportsApi(
         title="sports-api",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No OpenTelemetry SDK is installed, so FastAPI's native telemetry
+        # could never export; left on, it still looks up the global providers
+        # (environment variables included) on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         openapi_tags=[
             {"name": "leagues", "description": "The catalogue and each league's games."},
             {"name": "teams", "description": "One team's games across competitions."},
@@ -72,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.hot_answers = hot_answers
     app.state.games = (
         GamesService(
             source,

@@ -4,7 +4,8 @@ This is where the upstream quota is protected. A request is answered from a
 fresh cached copy if there is one; otherwise exactly one caller (per process
 through single-flight, across processes through the store's lock) spends one
 search, and every other caller waits for its result. When the upstream fails,
-a copy up to `stale_max` seconds old is served instead, marked stale.
+a copy up to `stale_max` seconds old is served instead, marked stale. After a
+429, nobody searches until its Retry-After has passed (`cooldown.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from . import context
 from .budget import Budget
 from .cache import Entry, Store
 from .cache.flight import SingleFlight
-from .errors import BudgetExhausted, UpstreamError, UpstreamTimeout
+from .cooldown import Cooldown
+from .errors import BudgetExhausted, UpstreamError, UpstreamRateLimited, UpstreamTimeout
 from .normalize import normalize
 from .upstream import Lookup, Source
 
@@ -37,6 +39,7 @@ class Result:
     entry: Entry
     cache: Literal["hit", "miss", "stale"]
     fresh_for: int  # seconds of freshness left, for Cache-Control
+    fresh_until: float = 0.0  # Unix time freshness ends; 0 for a stale copy
 
 
 class GamesService:
@@ -57,6 +60,7 @@ class GamesService:
         self._stale_max = stale_max
         self._wait = upstream_timeout + 1.0
         self._flight = SingleFlight()
+        self._cooldown = Cooldown()
 
     async def games(self, lookup: Lookup) -> Result:
         key = f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
@@ -72,7 +76,7 @@ class GamesService:
         if entry is None:
             return None
         left = self._ttl - entry.age(now)
-        return Result(entry, state, int(left)) if left > 0 else None
+        return Result(entry, state, int(left), entry.fetched_at + self._ttl) if left > 0 else None
 
     async def _refresh(self, lookup: Lookup, key: str, known: Entry | None) -> Result:
         deadline = time.monotonic() + self._wait
@@ -97,15 +101,22 @@ class GamesService:
 
     async def _fetch(self, lookup: Lookup, key: str, known: Entry | None) -> Result:
         try:
+            if wait := self._cooldown.remaining(time.time()):
+                raise UpstreamRateLimited(
+                    "SerpAPI's rate limit is in force; the service is not searching until it passes",
+                    retry_after=wait,
+                )
             if self._source.metered:
                 await self._budget.spend()
             payload = await self._source.fetch(lookup)
         except (UpstreamError, BudgetExhausted) as exc:
+            if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
+                self._cooldown.start(exc.retry_after, time.time())
             log.warning("upstream failed for %s: %s", lookup.key, exc.detail, extra={"event": exc.kind})
             return self._stale_or_raise(known, exc)
         entry = Entry.build(normalize(payload, lookup.league), self._source.name, time.time())
         await self._store.put(key, entry, max(self._ttl, self._stale_max))
-        return Result(entry, "miss", self._ttl)
+        return Result(entry, "miss", self._ttl, entry.fetched_at + self._ttl)
 
     def _stale_or_raise(self, known: Entry | None, exc: Exception) -> Result:
         if known is not None and known.age(time.time()) <= self._stale_max:

@@ -1,21 +1,20 @@
 """Request ids and the access log, as plain ASGI: no per-request task or body copy.
 
 The id comes from `X-Request-ID` when the caller (API Gateway) sends a sane
-one, so one id finds the gateway's and the app's lines for a request.
+one, so one id finds the gateway's and the app's lines for a request. An
+answer served before the app (`app.SportsApi`, from `hot`) gets the same id
+header and the same access line through `answer_hot`.
 """
 
 from __future__ import annotations
 
-import logging
+import os
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import context
-
-log = logging.getLogger("sports_api.access")
+from . import context, hot, logs
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
@@ -29,10 +28,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = _request_id(scope)
-        ctx = context.begin(request_id)
+        request_id, _ = _read_headers(scope)
+        ctx = context.begin(request_id.decode())
         status = 500
-        header = (b"x-request-id", request_id.encode())
+        header = (b"x-request-id", request_id)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -44,25 +43,44 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "cache": ctx.cache,
-                    "upstream_ms": ctx.upstream_ms,
-                    "client": scope["client"][0] if scope.get("client") else None,
-                },
-            )
+            _log(scope, status, started, request_id, ctx.cache, ctx.upstream_ms)
 
 
-def _request_id(scope: Scope) -> str:
+async def answer_hot(answer: hot.HotAnswer, scope: Scope, send: Send, now: float) -> None:
+    """Send a fresh games answer from `hot`, with the request id and access line any request gets."""
+    started = time.perf_counter()
+    request_id, if_none_match = _read_headers(scope)
+    status = 500
+    try:
+        status = await hot.serve(answer, send, request_id, if_none_match, now)
+    finally:
+        _log(scope, status, started, request_id, "hit", None)
+
+
+def _log(
+    scope: Scope, status: int, started: float, request_id: bytes, cache: str | None, upstream_ms: float | None
+) -> None:
+    logs.access(
+        request_id.decode(),
+        {
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "cache": cache,
+            "upstream_ms": upstream_ms,
+            "client": scope["client"][0] if scope.get("client") else None,
+        },
+    )
+
+
+def _read_headers(scope: Scope) -> tuple[bytes, str | None]:
+    """The request id (the caller's if sane, else a new random one) and If-None-Match."""
+    request_id = if_none_match = None
     for name, value in scope["headers"]:
-        if name == b"x-request-id" and _SANE_ID.fullmatch(value):
-            return value.decode()
-    return uuid.uuid4().hex
+        if name == b"x-request-id" and request_id is None and _SANE_ID.fullmatch(value):
+            request_id = value
+        elif name == b"if-none-match" and if_none_match is None:
+            if_none_match = value.decode("latin-1")
+    # 128 random bits as 32 hex digits, like uuid4().hex without the UUID object.
+    return request_id or os.urandom(16).hex().encode(), if_none_match

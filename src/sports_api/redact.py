@@ -14,7 +14,8 @@ MASK = "***"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    text = _KEY_PARAM.sub(rf"\g<1>{MASK}", text)
+    if "=" in text:  # the pattern needs one; most log lines have none
+        text = _KEY_PARAM.sub(rf"\g<1>{MASK}", text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, MASK)

@@ -8,19 +8,38 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
+from . import etags
+from .cache import Entry
 from .games import Result
+from .hot import HotAnswer, HotAnswers
 
 
 def games_response(request: Request, field: str, subject: str, result: Result) -> Response:
     entry = result.entry
+    body = None
+    if result.cache != "stale":
+        # Repeats of this exact request are answered in front of FastAPI until it goes stale.
+        body = games_body(field, subject, entry, "hit")
+        hot: HotAnswers = request.app.hot_answers
+        hot.put(
+            request.scope["path"],
+            request.scope["query_string"],
+            HotAnswer.build(body, entry.etag, result.fresh_until),
+        )
     headers = {
         "ETag": entry.etag,
         "Cache-Control": f"public, max-age={max(0, result.fresh_for)}",
     }
-    if _matches(request.headers.get("if-none-match"), entry.etag):
+    if etags.matches(request.headers.get("if-none-match"), entry.etag):
         return Response(status_code=304, headers=headers)
+    if body is None or result.cache != "hit":
+        body = games_body(field, subject, entry, result.cache)
+    return Response(body, headers=headers, media_type="application/json")
+
+
+def games_body(field: str, subject: str, entry: Entry, cache: str) -> bytes:
     fetched_at = datetime.fromtimestamp(entry.fetched_at, UTC).isoformat(timespec="seconds")
-    body = b"".join(
+    return b"".join(
         (
             b'{"',
             field.encode(),
@@ -33,18 +52,7 @@ def games_response(request: Request, field: str, subject: str, result: Result) -
             b'","fetched_at":"',
             fetched_at.encode(),
             b'","cache":"',
-            result.cache.encode(),
+            cache.encode(),
             b'"}',
         )
     )
-    return Response(body, headers=headers, media_type="application/json")
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """Weak comparison (RFC 9110 §13.1.2), as If-None-Match requires."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    opaque = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == opaque for tag in if_none_match.split(","))

@@ -55,6 +55,9 @@ def test_live_mode_logs_upstream_time_and_never_the_key(fake_serpapi) -> None:
     assert "live" in logged[0]["message"]
     [first] = [line for line in logged if line.get("path") == "/v1/leagues/nfl/games"]
     assert first["upstream_ms"] > 0 and first["cache"] == "miss"
+    served = [line for line in logged if "status" in line]
+    assert [line["level"] for line in served if line["status"] >= 500] == ["ERROR", "ERROR"]
+    assert {line["level"] for line in served if line["status"] < 500} == {"INFO"}
     events = {line.get("event") for line in logged}
     assert {"upstream_error", "upstream-unavailable", "misconfigured"} <= events
 

@@ -12,7 +12,9 @@ from ..models import Problem
 from ..problems import MEDIA_TYPE
 
 
-def _games_service(request: Request) -> GamesService:
+async def _games_service(request: Request) -> GamesService:
+    # Async on purpose: FastAPI runs a plain `def` dependency in its thread
+    # pool, a thread hop on every data request for a dictionary lookup.
     service: GamesService | None = request.app.state.games
     if service is None:
         raise Misconfigured("; ".join(request.app.state.settings.problems()))
