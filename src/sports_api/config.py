@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         ge=0,
         description="How long past freshness a result may still be served when upstream fails.",
     )
+    stale_retry_seconds: int = Field(
+        default=10,
+        ge=0,
+        description="While upstream fails, how long a stale copy is served as is before one "
+        "request tries the upstream again (0: every request tries).",
+    )
     redis_url: SecretStr | None = Field(
         default=None, description="Shared cache for several tasks, e.g. redis://host:6379/0."
     )

@@ -9,9 +9,12 @@ fresh answer here, keyed on the exact path and query string it answered, and
 answer's freshness ends. After that the request takes the route again, which
 asks the games service (and so the store, single-flight and the budget).
 
-Only fresh answers are kept: a stale copy or an error never lands here. What
-varies per request is computed per request: the request id, the seconds of
-freshness left, and If-None-Match.
+Fresh answers are kept until their freshness ends. A stale copy, served
+because the upstream failed, is kept for `STALE_RETRY_SECONDS`: an outage
+then costs neither hit speed nor a search per request, and once that short
+interval has passed the next request tries the upstream again. Errors never
+land here. What varies per request is computed per request: the request id,
+the seconds of freshness left (0 for a stale copy), and If-None-Match.
 """
 
 from __future__ import annotations
@@ -28,15 +31,16 @@ _JSON = (b"content-type", b"application/json")
 
 @dataclass(frozen=True, slots=True)
 class HotAnswer:
-    body: bytes  # the whole 200 body, saying "cache":"hit"
+    body: bytes  # the whole 200 body, saying "cache":"hit" or "stale"
     etag: str
-    fresh_until: float  # Unix time
+    until: float  # Unix time: the end of freshness, or of a stale copy's retry interval
     headers: tuple[tuple[bytes, bytes], ...]  # etag, then content-length and type
+    cache: str = "hit"  # or "stale"
 
     @classmethod
-    def build(cls, body: bytes, etag: str, fresh_until: float) -> HotAnswer:
+    def build(cls, body: bytes, etag: str, until: float, cache: str = "hit") -> HotAnswer:
         headers = ((b"etag", etag.encode()), (b"content-length", str(len(body)).encode()), _JSON)
-        return cls(body, etag, fresh_until, headers)
+        return cls(body, etag, until, headers, cache)
 
 
 class HotAnswers:
@@ -56,7 +60,7 @@ class HotAnswers:
 
     def get(self, path: str, query: bytes, now: float) -> HotAnswer | None:
         answer = self._answers.get((path, query))
-        if answer is not None and answer.fresh_until <= now:
+        if answer is not None and answer.until <= now:
             self._answers.pop((path, query), None)
             return None
         return answer
@@ -81,7 +85,8 @@ async def serve(
 ) -> int:
     """Send the answer (or a 304) with the headers the route would; the status sent."""
     etag, *entity = answer.headers
-    cache_control = (b"cache-control", b"public, max-age=%d" % max(0, int(answer.fresh_until - now)))
+    fresh_for = 0 if answer.cache == "stale" else max(0, int(answer.until - now))
+    cache_control = (b"cache-control", b"public, max-age=%d" % fresh_for)
     if etags.matches(if_none_match, answer.etag):
         headers = [etag, cache_control, (b"x-request-id", request_id)]
         await send({"type": "http.response.start", "status": 304, "headers": headers})

@@ -54,7 +54,7 @@ async def answer_hot(answer: hot.HotAnswer, scope: Scope, send: Send, now: float
     try:
         status = await hot.serve(answer, send, request_id, if_none_match, now)
     finally:
-        _log(scope, status, started, request_id, "hit", None)
+        _log(scope, status, started, request_id, answer.cache, None)
 
 
 def _log(

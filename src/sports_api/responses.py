@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import orjson
@@ -16,24 +17,25 @@ from .hot import HotAnswer, HotAnswers
 
 def games_response(request: Request, field: str, subject: str, result: Result) -> Response:
     entry = result.entry
-    body = None
-    if result.cache != "stale":
-        # Repeats of this exact request are answered in front of FastAPI until it goes stale.
+    # Repeats of this exact request are answered in front of FastAPI: a fresh
+    # answer until it goes stale, a stale copy until its retry interval ends.
+    if result.cache == "stale":
+        body = games_body(field, subject, entry, "stale")
+        retry = request.app.state.settings.stale_retry_seconds
+        answer = HotAnswer.build(body, entry.etag, time.time() + retry, "stale")
+    else:
         body = games_body(field, subject, entry, "hit")
-        hot: HotAnswers = request.app.hot_answers
-        hot.put(
-            request.scope["path"],
-            request.scope["query_string"],
-            HotAnswer.build(body, entry.etag, result.fresh_until),
-        )
+        answer = HotAnswer.build(body, entry.etag, result.fresh_until)
+    hot: HotAnswers = request.app.hot_answers
+    hot.put(request.scope["path"], request.scope["query_string"], answer)
     headers = {
         "ETag": entry.etag,
         "Cache-Control": f"public, max-age={max(0, result.fresh_for)}",
     }
     if etags.matches(request.headers.get("if-none-match"), entry.etag):
         return Response(status_code=304, headers=headers)
-    if body is None or result.cache != "hit":
-        body = games_body(field, subject, entry, result.cache)
+    if result.cache == "miss":
+        body = games_body(field, subject, entry, "miss")
     return Response(body, headers=headers, media_type="application/json")
 
 

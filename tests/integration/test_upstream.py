@@ -120,8 +120,25 @@ def test_stale_copy_older_than_the_limit_is_not_served(live, fake_serpapi) -> No
     assert_problem(get(server), 502)
 
 
-def test_recovered_upstream_replaces_the_stale_copy(live, fake_serpapi) -> None:
-    server = live(cache_ttl_seconds=1)
+def test_stale_copy_is_retried_after_the_retry_interval(live, fake_serpapi) -> None:
+    server = live(cache_ttl_seconds=1, stale_retry_seconds=1)
+    get(server)
+    time.sleep(1.1)
+    fake_serpapi.set(mode="status", status=500)
+    assert get(server).json()["cache"] == "stale"
+    calls = fake_serpapi.calls
+    fake_serpapi.set(mode="ok")
+    again = get(server)
+    assert again.json()["cache"] == "stale"  # within the interval: no search
+    assert again.headers["cache-control"] == "public, max-age=0"
+    assert fake_serpapi.calls == calls
+    time.sleep(1.1)
+    assert get(server).json()["cache"] == "miss"
+    assert fake_serpapi.calls == calls + 1
+
+
+def test_with_no_retry_interval_every_request_tries_the_upstream(live, fake_serpapi) -> None:
+    server = live(cache_ttl_seconds=1, stale_retry_seconds=0)
     get(server)
     time.sleep(1.1)
     fake_serpapi.set(mode="status", status=500)

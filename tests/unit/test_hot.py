@@ -64,3 +64,10 @@ async def test_matching_if_none_match_is_a_304_without_body() -> None:
     assert start["status"] == 304
     assert [name for name, _ in start["headers"]] == [b"etag", b"cache-control", b"x-request-id"]
     assert body["body"] == b""
+
+
+async def test_a_stale_copy_says_no_freshness_left_while_it_is_kept() -> None:
+    stale = HotAnswer.build(b'{"cache":"stale"}', ETAG, until=100.0, cache="stale")
+    start, body = await sent(stale, None, now=90.0)
+    assert (b"cache-control", b"public, max-age=0") in start["headers"]
+    assert body["body"] == b'{"cache":"stale"}'
