@@ -44,7 +44,7 @@ RUN groupadd --gid 10001 sports-api \
 COPY --from=build /opt/venv /opt/venv
 COPY scripts/container-healthcheck /usr/local/bin/sports-api-healthcheck
 
-# Settings the service reads (see src/sports_api/config.py), among them:
+# Settings the service reads (see src/sports_api/core/config.py), among them:
 #   PORT                       listen port (8080)
 #   FORWARDED_ALLOW_IPS        who may set X-Forwarded-*: the load balancer's
 #                              range, e.g. the VPC CIDR (default 127.0.0.1)

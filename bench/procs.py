@@ -169,7 +169,7 @@ def service(log: Path, upstream: FakeUpstream, **settings: str) -> Server:
 
 def _app_variables() -> set[str]:
     """What the developer's shell may set for the app (a Redis URL, say): none of it applies here."""
-    from sports_api.config import Settings
+    from sports_api.core.config import Settings
 
     return {name.upper() for name in Settings.model_fields} | {"SPORTS_API_KEY"}
 

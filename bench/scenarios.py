@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sports_api.leagues import LEAGUES
+from sports_api.sports.catalogue import LEAGUES
 
 from .load import Run, burst, path_for_team, wrk
 from .procs import FakeUpstream, Server, http_get, service, uvicorn_app

@@ -4,8 +4,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from sports_api.app import create_app
-from sports_api.config import Settings
+from sports_api.core.config import Settings
+from sports_api.web.app import create_app
 from tests.fakes.serpapi import FakeSerpApi
 from tests.servers import _APP_VARIABLES, ThreadServer
 

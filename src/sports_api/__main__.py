@@ -8,9 +8,9 @@ from types import FrameType
 
 import uvicorn
 
-from . import logs
-from .app import create_app
-from .config import DataSource, Settings
+from sports_api.core import logs
+from sports_api.core.config import DataSource, Settings
+from sports_api.web.app import create_app
 
 # The ALB's default idle timeout is 60 s; keep connections open longer so the
 # balancer, not the app, closes them (otherwise it sees resets as 502s).

@@ -50,9 +50,9 @@ class Stats:
 
 def _payloads() -> dict[str, dict]:
     """The shipped demo payloads, keyed by the query each league sends."""
-    from sports_api.leagues import LEAGUES
+    from sports_api.sports.catalogue import LEAGUES
 
-    folder = resources.files("sports_api") / "demo"
+    folder = resources.files("sports_api.upstream") / "payloads"
     return {lg.query.casefold(): json.loads((folder / f"{lg.slug}.json").read_text()) for lg in LEAGUES}
 
 

@@ -500,7 +500,7 @@ def _dockerfile() -> str:
 
 
 def test_container_name_and_port_agree_everywhere() -> None:
-    from sports_api.config import Settings
+    from sports_api.core.config import Settings
 
     container = _container()
     assert container["Name"] == CONTAINER_NAME
@@ -563,7 +563,7 @@ def test_serpapi_key_only_through_secrets() -> None:
 
 
 def test_task_environment_names_are_settings_the_app_reads() -> None:
-    from sports_api.config import Settings
+    from sports_api.core.config import Settings
 
     known = set()
     for name, field in Settings.model_fields.items():
@@ -593,8 +593,8 @@ def test_task_environment_names_are_settings_the_app_reads() -> None:
 
 @cache
 def _app_paths() -> set[str]:
-    from sports_api.app import create_app
-    from sports_api.config import Settings
+    from sports_api.core.config import Settings
+    from sports_api.web.app import create_app
 
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
     paths = set(app.openapi()["paths"])
@@ -605,8 +605,8 @@ def _app_paths() -> set[str]:
 async def test_health_check_path_is_served_by_the_app() -> None:
     import httpx
 
-    from sports_api.app import create_app
-    from sports_api.config import Settings
+    from sports_api.core.config import Settings
+    from sports_api.web.app import create_app
 
     assert HEALTH_PATH in _app_paths()
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
@@ -706,7 +706,7 @@ def test_usage_plan_and_throttling() -> None:
 
 def _logged_upstream_events() -> set[str]:
     """Every `event` value the app logs for an upstream failure."""
-    from sports_api import errors
+    from sports_api.core import errors
 
     kinds = {
         cls.kind
@@ -732,11 +732,11 @@ def test_metric_filters_match_what_the_app_logs() -> None:
         filters["StaleServedFilter"]["Properties"]["FilterPattern"]
         == f'{{ $.event = "{contract["StaleEvent"]}" }}'
     )
-    from sports_api.games import Result
+    from sports_api.service import Result
 
     cache_values = set(typing.get_args(typing.get_type_hints(Result)["cache"]))
     assert cache_values == set(contract["CacheValues"])
-    from sports_api.logs import _FIELDS
+    from sports_api.core.logs import _FIELDS
 
     assert contract["CacheField"] in _FIELDS and "event" in _FIELDS
     cache_filters = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sports_api.leagues import LEAGUES
+from sports_api.sports.catalogue import LEAGUES
 
 REQUIRED_LEAGUES = {
     "nfl", "nba", "mlb", "nhl", "mls", "premier-league", "serie-a", "la-liga",

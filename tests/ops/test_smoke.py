@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from ops import smoke
-from sports_api.app import create_app
+from sports_api.web.app import create_app
 from tests.conftest import settings
 from tests.ops.conftest import Moto, run_make
 from tests.servers import ThreadServer

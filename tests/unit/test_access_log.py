@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import orjson
 import pytest
 
-from sports_api import logs
+from sports_api.core import logs
 
 KEY = "0123456789abcdef0123456789abcdef"
 FIELDS = {
@@ -82,7 +82,7 @@ async def test_access_lines_wait_for_the_timer_inside_the_event_loop(configure) 
 async def test_other_records_and_flush_write_waiting_access_lines_first(configure) -> None:
     stdout = configure("INFO")
     logs.access("req-6", FIELDS)
-    logging.getLogger("sports_api.games").warning("upstream failed")
+    logging.getLogger("sports_api.service").warning("upstream failed")
     logs.access("req-7", FIELDS)
     logging.getLogger().handlers[0].flush()
     lines = [orjson.loads(line) for line in stdout.getvalue().splitlines()]

@@ -5,11 +5,11 @@ import asyncio
 import orjson
 import pytest
 
-from sports_api.budget import Budget
 from sports_api.cache import Entry, MemoryStore
 from sports_api.cache.flight import SingleFlight
-from sports_api.errors import BudgetExhausted
-from sports_api.models import Game, Team
+from sports_api.core.errors import BudgetExhausted
+from sports_api.quota.budget import Budget
+from sports_api.sports.models import Game, Team
 
 
 def game(score: int | None = 1) -> Game:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sports_api.hot import HotAnswer, HotAnswers, serve
+from sports_api.web.hot import HotAnswer, HotAnswers, serve
 
 ETAG = 'W/"abc"'
 

@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from sports_api.leagues import LEAGUES, get_league
-from sports_api.normalize import normalize
+from sports_api.sports.catalogue import LEAGUES, get_league
+from sports_api.sports.normalize import normalize
 
 NFL = get_league("nfl")
 EPL = get_league("premier-league")
@@ -175,7 +175,7 @@ def test_kgmid_and_new_keys_are_ignored() -> None:
 
 @pytest.mark.parametrize("league", LEAGUES, ids=lambda lg: lg.slug)
 def test_every_demo_payload_gives_games_with_home_and_away(league) -> None:
-    raw = json.loads((resources.files("sports_api") / "demo" / f"{league.slug}.json").read_text())
+    raw = json.loads((resources.files("sports_api.upstream") / "payloads" / f"{league.slug}.json").read_text())
     games = normalize(raw, league)
     assert games, f"demo payload for {league.slug} has no games"
     for game in games:

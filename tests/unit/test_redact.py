@@ -5,8 +5,8 @@ import logging
 import orjson
 import requests
 
-from sports_api.logs import JsonFormatter
-from sports_api.redact import MASK, redact
+from sports_api.core.logs import JsonFormatter
+from sports_api.core.redact import MASK, redact
 
 KEY = "0123456789abcdef0123456789abcdef"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from sports_api.config import DataSource, Settings
+from sports_api.core.config import DataSource, Settings
 
 
 def test_defaults_serve_demo_data_without_a_key() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sports_api import errors
+from sports_api.core import errors
 from sports_api.upstream.serpapi import DEFAULT_RETRY_AFTER, SerpApiSource
 
 

@@ -1,7 +1,7 @@
 """Where normalised games are kept so the upstream is asked as rarely as possible."""
 
-from .entry import Entry
-from .memory import MemoryStore
-from .store import Store, StoreLock, StoreUnavailable
+from sports_api.cache.entry import Entry
+from sports_api.cache.memory import MemoryStore
+from sports_api.cache.store import Store, StoreLock, StoreUnavailable
 
 __all__ = ["Entry", "MemoryStore", "Store", "StoreLock", "StoreUnavailable"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from ..models import Game
+from sports_api.sports.models import Game
 
 
 @dataclass(frozen=True, slots=True)

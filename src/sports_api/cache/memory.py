@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from .entry import Entry
+from sports_api.cache.entry import Entry
 
 
 class _NoLock:

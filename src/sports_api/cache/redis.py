@@ -13,9 +13,9 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import LockError, RedisError
 
-from .entry import Entry
-from .memory import _NoLock
-from .store import StoreUnavailable
+from sports_api.cache.entry import Entry
+from sports_api.cache.memory import _NoLock
+from sports_api.cache.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

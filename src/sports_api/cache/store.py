@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from .entry import Entry
+from sports_api.cache.entry import Entry
 
 
 class StoreUnavailable(Exception):

@@ -1,5 +1,5 @@
 """Where games come from: SerpAPI, or the demo payloads shipped with the app."""
 
-from .base import Lookup, Source
+from sports_api.upstream.base import Lookup, Source
 
 __all__ = ["Lookup", "Source"]

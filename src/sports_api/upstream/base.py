@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from ..leagues import League
+from sports_api.sports.catalogue import League
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from ..leagues import LEAGUES
-from .base import Lookup
+from sports_api.sports.catalogue import LEAGUES
+from sports_api.upstream.base import Lookup
 
 NO_RESULTS = {"error": "Google hasn't returned any results for this query."}
 
@@ -22,7 +22,7 @@ class DemoSource:
     metered = False
 
     def __init__(self) -> None:
-        folder = resources.files("sports_api") / "demo"
+        folder = resources.files("sports_api.upstream") / "payloads"
         self._payloads: dict[str, dict[str, Any]] = {
             league.slug: orjson.loads((folder / f"{league.slug}.json").read_bytes()) for league in LEAGUES
         }

@@ -17,16 +17,16 @@ import orjson
 import requests
 from serpapi import GoogleSearch
 
-from .. import context
-from ..errors import (
+from sports_api.core import context
+from sports_api.core.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamRejectedKey,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from ..redact import redact
-from .base import Lookup
+from sports_api.core.redact import redact
+from sports_api.upstream.base import Lookup
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from ..errors import UnknownLeague
-from ..leagues import LEAGUES, League, get_league
-from ..models import LeagueGames, LeagueInfo
-from ..responses import games_response
-from ..upstream import Lookup
-from .deps import DATA_RESPONSES, GAMES_HEADERS, Games, problem_doc
+from sports_api.core.errors import UnknownLeague
+from sports_api.sports.catalogue import LEAGUES, League, get_league
+from sports_api.sports.models import LeagueGames, LeagueInfo
+from sports_api.upstream import Lookup
+from sports_api.web.responses import games_response
+from sports_api.web.routes.deps import DATA_RESPONSES, GAMES_HEADERS, Games, problem_doc
 
 router = APIRouter(tags=["leagues"])
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from ..models import TeamGames
-from ..responses import games_response
-from ..upstream import Lookup
-from .deps import DATA_RESPONSES, GAMES_HEADERS, Games
+from sports_api.sports.models import TeamGames
+from sports_api.upstream import Lookup
+from sports_api.web.responses import games_response
+from sports_api.web.routes.deps import DATA_RESPONSES, GAMES_HEADERS, Games
 
 router = APIRouter(tags=["teams"])
 

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .leagues import League, TeamOrder, league_for_competition
-from .models import Game, Highlight, Team
+from sports_api.sports.catalogue import League, TeamOrder, league_for_competition
+from sports_api.sports.models import Game, Highlight, Team
 
 _SCORE = re.compile(r"\s*(\d+)")
 # Google separates times from AM/PM with narrow no-break spaces (U+202F).

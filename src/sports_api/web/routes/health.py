@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ..cache import StoreUnavailable
-from ..errors import Misconfigured
-from ..models import Health, Readiness
-from .deps import problem_doc
+from sports_api.cache import StoreUnavailable
+from sports_api.core.errors import Misconfigured
+from sports_api.sports.models import Health, Readiness
+from sports_api.web.routes.deps import problem_doc
 
 router = APIRouter(tags=["health"])
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from .cache import MemoryStore, Store, StoreUnavailable
-from .errors import BudgetExhausted
+from sports_api.cache import MemoryStore, Store, StoreUnavailable
+from sports_api.core.errors import BudgetExhausted
 
 HOUR = 3600
 

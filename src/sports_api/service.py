@@ -17,14 +17,14 @@ from typing import Literal
 
 import anyio
 
-from . import context
-from .budget import Budget
-from .cache import Entry, Store
-from .cache.flight import SingleFlight
-from .cooldown import Cooldown
-from .errors import BudgetExhausted, UpstreamError, UpstreamRateLimited, UpstreamTimeout
-from .normalize import normalize
-from .upstream import Lookup, Source
+from sports_api.cache import Entry, Store
+from sports_api.cache.flight import SingleFlight
+from sports_api.core import context
+from sports_api.core.errors import BudgetExhausted, UpstreamError, UpstreamRateLimited, UpstreamTimeout
+from sports_api.quota.budget import Budget
+from sports_api.quota.cooldown import Cooldown
+from sports_api.sports.normalize import normalize
+from sports_api.upstream import Lookup, Source
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from ..errors import Misconfigured
-from ..games import GamesService
-from ..models import Problem
-from ..problems import MEDIA_TYPE
+from sports_api.core.errors import Misconfigured
+from sports_api.service import GamesService
+from sports_api.sports.models import Problem
+from sports_api.web.problems import MEDIA_TYPE
 
 
 async def _games_service(request: Request) -> GamesService:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from starlette.types import Send
 
-from . import etags
+from sports_api.web import etags
 
 # Starlette's `Response(media_type="application/json")` sends the same.
 _JSON = (b"content-type", b"application/json")

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 
 import orjson
 
-from . import context
-from .redact import redact
+from sports_api.core import context
+from sports_api.core.redact import redact
 
 # Fields a record may carry through `extra=`; they become top-level keys.
 _FIELDS = ("method", "path", "status", "duration_ms", "cache", "upstream_ms", "client", "event")

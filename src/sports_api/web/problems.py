@@ -12,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import context
-from .errors import ServiceError
+from sports_api.core import context
+from sports_api.core.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
-from . import etags
-from .cache import Entry
-from .games import Result
-from .hot import HotAnswer, HotAnswers
+from sports_api.cache import Entry
+from sports_api.service import Result
+from sports_api.web import etags
+from sports_api.web.hot import HotAnswer, HotAnswers
 
 
 def games_response(request: Request, field: str, subject: str, result: Result) -> Response:

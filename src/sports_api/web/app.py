@@ -9,17 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from . import __version__, problems
-from .budget import Budget
-from .cache import MemoryStore, Store
-from .config import DataSource, Settings
-from .games import GamesService
-from .hot import HotAnswers
-from .middleware import RequestContextMiddleware, answer_hot
-from .routes import health, leagues, teams
-from .upstream import Source
-from .upstream.demo import DemoSource
-from .upstream.serpapi import SerpApiSource
+from sports_api import __version__
+from sports_api.cache import MemoryStore, Store
+from sports_api.core.config import DataSource, Settings
+from sports_api.quota.budget import Budget
+from sports_api.service import GamesService
+from sports_api.upstream import Source
+from sports_api.upstream.demo import DemoSource
+from sports_api.upstream.serpapi import SerpApiSource
+from sports_api.web import problems
+from sports_api.web.hot import HotAnswers
+from sports_api.web.middleware import RequestContextMiddleware, answer_hot
+from sports_api.web.routes import health, leagues, teams
 
 DESCRIPTION = """
 Live game schedules and scores for leagues and teams, from Google's sports
@@ -57,7 +58,7 @@ class SportsApi(FastAPI):
 def _store(settings: Settings) -> Store:
     if settings.redis_url is None:
         return MemoryStore()
-    from .cache.redis import RedisStore
+    from sports_api.cache.redis import RedisStore
 
     return RedisStore(settings.redis_url.get_secret_value())
 

@@ -14,7 +14,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import context, hot, logs
+from sports_api.core import context, logs
+from sports_api.web import hot
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 

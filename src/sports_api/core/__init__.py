@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: settings, logs with redaction, request context, the errors the service explains."""
