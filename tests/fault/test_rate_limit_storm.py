@@ -38,7 +38,7 @@ async def storm(url: str, fake: FakeSerpApi) -> tuple[list[list[httpx.Response]]
 
 
 def start_storm(live, fake: FakeSerpApi, latency: float = 0.0, **settings: object):
-    server = live(cache_ttl_seconds=1, **settings)
+    server = live(ttl_live_seconds=1, ttl_idle_seconds=1, **settings)
     for slug in CACHED:
         assert httpx.get(f"{server.url}/v1/leagues/{slug}/games").status_code == 200
     time.sleep(1.1)  # the cached leagues are stale now

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from sports_api.sports.catalogue import LEAGUES
+from sports_api.sports.status import STATUSES
 
 REQUIRED_LEAGUES = {
     "nfl", "nba", "mlb", "nhl", "mls", "premier-league", "serie-a", "la-liga",
@@ -37,20 +38,25 @@ def test_every_league_serves_demo_games(api: httpx.Client, league) -> None:
     assert body["source"] == "demo"
     assert body["cache"] == "miss"
     assert body["games"], "demo data must have games"
-    assert set(body) == {"league", "games", "source", "fetched_at", "cache"}
+    assert set(body) == {"league", "time_zone", "games", "source", "fetched_at", "cache"}
+    assert body["time_zone"] == "America/New_York"
     game = body["games"][0]
     assert set(game) == {
-        "competition", "stage", "status", "date", "time", "venue", "teams", "home", "away", "highlights",
+        "id", "competition", "league", "stage", "status", "status_text", "clock", "start_time", "start_date",
+        "date", "time", "venue", "teams", "home", "away", "highlights",
     }  # fmt: skip
+    assert len({g["id"] for g in body["games"]}) == len(body["games"])
+    assert {g["status"] for g in body["games"]} <= set(STATUSES)
 
 
 def test_second_request_is_a_hit_with_remaining_freshness(api: httpx.Client) -> None:
     first = api.get("/v1/leagues/nba/games")
     second = api.get("/v1/leagues/nba/games")
     assert (first.json()["cache"], second.json()["cache"]) == ("miss", "hit")
-    assert first.headers["cache-control"] == "public, max-age=600"
+    fresh_for = int(first.headers["cache-control"].rsplit("=", 1)[1])
+    assert 0 < fresh_for <= 3600
     max_age = int(second.headers["cache-control"].rsplit("=", 1)[1])
-    assert 0 < max_age <= 600
+    assert 0 < max_age <= fresh_for
     assert first.json()["fetched_at"] == second.json()["fetched_at"]
 
 
@@ -82,23 +88,132 @@ def test_sports_compat_endpoint_defaults_to_nfl(api: httpx.Client) -> None:
     assert api.get("/sports", params={"league": "xfl"}).status_code == 404
 
 
-def test_team_games_gather_across_leagues(api: httpx.Client) -> None:
-    body = api.get("/v1/teams/Bayern Munich/games").json()
-    assert body["team"] == "Bayern Munich"
-    competitions = {game["competition"] for game in body["games"]}
-    assert {"Bundesliga", "UEFA Champions League"} <= competitions
+def test_team_games_are_that_teams_games(api: httpx.Client) -> None:
+    body = api.get("/v1/teams/Chiefs/games").json()
+    assert body["team"] == {"id": "kansas-city-chiefs", "name": "Kansas City Chiefs", "league": "nfl"}
     for game in body["games"]:
+        assert "kansas-city-chiefs" in [t["id"] for t in game["teams"]]
         assert game["home"]["name"] in [t["name"] for t in game["teams"]]
 
 
-def test_team_case_and_spacing_share_one_cache_entry(api: httpx.Client) -> None:
-    assert api.get("/v1/teams/Aston Villa/games").json()["cache"] == "miss"
-    assert api.get("/v1/teams/aston   VILLA/games").json()["cache"] == "hit"
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Manchester United",
+        "man united",
+        "MAN UTD",
+        "manchester-united",
+        "\uff2d\uff41\uff4e \uff35\uff4e\uff49\uff54\uff45\uff44",  # full-width
+        "Manches\u00adter United",  # soft hyphen
+        "Man\u200b United",  # zero-width space
+        "Manchester%20%20United",
+        "MANCHESTER UNITED".lower().replace("u", "\u0055", 1),
+    ],
+)  # fmt: skip
+def test_team_aliases_case_and_unicode_share_one_cache_entry(api: httpx.Client, spelling: str) -> None:
+    api.get("/v1/teams/Man United/games")
+    body = api.get(f"/v1/teams/{spelling}/games").json()
+    assert body["team"]["id"] == "manchester-united"
+    assert body["cache"] == "hit"
 
 
-def test_unknown_team_is_an_empty_list(api: httpx.Client) -> None:
-    body = api.get("/v1/teams/Nobody FC/games").json()
-    assert body["games"] == []
+def test_accents_do_not_matter(api: httpx.Client) -> None:
+    plain, accented = api.get("/v1/teams/Atletico Madrid"), api.get("/v1/teams/Atle\u0301tico Madrid")  # NFD
+    assert plain.json()["id"] == accented.json()["id"] == api.get("/v1/teams/Atlético Madrid").json()["id"]
+
+
+def test_unknown_team_in_demo_mode_is_a_404_problem(api: httpx.Client) -> None:
+    body = assert_problem(api.get("/v1/teams/Nobody FC/games"), 404)
+    assert body["type"] == "urn:sports-api:problem:unknown-team"
+    assert assert_problem(api.get("/v1/teams/a/games"), 404)  # no substring search any more
+
+
+def test_an_ambiguous_team_is_a_409_listing_the_candidates(api: httpx.Client) -> None:
+    body = assert_problem(api.get("/v1/teams/Giants/games"), 409)
+    assert {"new-york-giants", "san-francisco-giants"} <= set(body["candidates"])
+
+
+def test_team_catalogue(api: httpx.Client) -> None:
+    teams = api.get("/v1/teams", params={"league": "premier-league"}).json()
+    assert len(teams) == 20
+    united = next(t for t in teams if t["id"] == "manchester-united")
+    assert "Man United" in united["aliases"] and united["league"] == "premier-league"
+    assert len(api.get("/v1/teams", params={"league": "champions-league"}).json()) == 36
+    assert assert_problem(api.get("/v1/teams", params={"league": "xfl"}), 404)
+    assert api.get("/v1/teams/Man Utd").json()["name"] == "Manchester United"
+
+
+def test_standings_for_every_soccer_league_from_the_same_search(api: httpx.Client) -> None:
+    for league in (lg for lg in LEAGUES if lg.sport == "soccer"):
+        games = api.get(f"/v1/leagues/{league.slug}/games").json()
+        table = api.get(f"/v1/leagues/{league.slug}/standings").json()
+        assert table["cache"] == "hit" and table["fetched_at"] == games["fetched_at"]  # no second search
+        rows = table["standings"]
+        assert [r["position"] for r in rows] == list(range(1, len(rows) + 1))
+        for row in rows:
+            assert row["played"] == row["won"] + row["drawn"] + row["lost"]
+            assert row["points"] == 3 * row["won"] + row["drawn"]
+            assert row["goal_difference"] == row["goals_for"] - row["goals_against"]
+            assert set(row["form"]) <= {"win", "draw", "loss"}
+        assert [r["points"] for r in rows] == sorted((r["points"] for r in rows), reverse=True)
+
+
+def test_us_standings_have_their_own_columns(api: httpx.Client) -> None:
+    rows = api.get("/v1/leagues/mlb/standings").json()["standings"]
+    assert len(rows) == 30 and rows[0]["games_behind"] == 0.0
+    assert all(0 <= r["win_percentage"] <= 1 and r["drawn"] is None for r in rows)
+
+
+def test_filters_by_status(api: httpx.Client) -> None:
+    every = api.get("/v1/leagues/nfl/games").json()["games"]
+    finals = api.get("/v1/leagues/nfl/games", params={"status": "final"}).json()["games"]
+    assert finals and all(g["status"] == "final" for g in finals)
+    assert finals == [g for g in every if g["status"] == "final"]
+    both = api.get("/v1/leagues/nfl/games", params={"status": "final,scheduled"}).json()["games"]
+    assert both == [g for g in every if g["status"] in ("final", "scheduled")]
+
+
+def test_filters_by_day_and_window_in_a_zone(api: httpx.Client) -> None:
+    every = api.get("/v1/leagues/premier-league/games").json()["games"]
+    timed = [g for g in every if g["start_time"]]
+    day = timed[0]["start_time"][:10]
+    on_day = api.get("/v1/leagues/premier-league/games", params={"date": day}).json()["games"]
+    assert timed[0] in on_day and all(g["start_time"] is None or g["start_time"][:10] == day for g in on_day)
+    start = timed[-1]["start_time"]
+    later = api.get("/v1/leagues/premier-league/games", params={"from": start}).json()["games"]
+    assert timed[-1] in later and all(g["start_time"] >= start for g in later if g["start_time"])
+    # The same wall time read in Los Angeles is eight hours later in UTC: the game is before it.
+    west = api.get(
+        "/v1/leagues/premier-league/games", params={"from": start[:16], "tz": "America/Los_Angeles"}
+    ).json()["games"]
+    assert timed[-1] not in west
+    east = api.get("/v1/leagues/premier-league/games", params={"from": start[:16], "tz": "Asia/Tokyo"})
+    assert timed[-1] in east.json()["games"]
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"status": "over"}, "status"),
+        ({"status": ","}, "status"),
+        ({"date": "2026-13-01"}, "date"),
+        ({"date": "yesterday"}, "date"),
+        ({"from": "soon"}, "from"),
+        ({"to": "2026-11-01", "from": "2026-11-02"}, "window"),
+        ({"tz": "Mars/Base"}, "tz"),
+        ({"tz": "../../etc/passwd"}, "tz"),
+    ],
+)
+def test_malformed_filters_are_422_problems(api: httpx.Client, params: dict, named: str) -> None:
+    body = assert_problem(api.get("/v1/leagues/nfl/games", params=params), 422)
+    assert named in body["detail"]
+
+
+def test_unknown_parameters_are_400_problems_naming_them(api: httpx.Client) -> None:
+    body = assert_problem(api.get("/v1/leagues/nfl/games", params={"stauts": "live"}), 400)
+    assert body["unknown"] == ["stauts"]
+    assert {"status", "date", "from", "to", "tz"} == set(body["accepted"])
+    assert assert_problem(api.get("/v1/leagues", params={"x": "1"}), 400)["accepted"] == []
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict:
@@ -161,6 +276,9 @@ def test_docs_and_openapi(api: httpx.Client) -> None:
         "/v1/leagues",
         "/v1/leagues/{slug}/games",
         "/v1/teams/{team}/games",
+        "/v1/leagues/{slug}/standings",
+        "/v1/teams",
+        "/v1/teams/{team}",
         "/sports",
         "/health",
         "/ready",
@@ -183,4 +301,4 @@ def test_misconfigured_live_mode_is_not_ready(serve) -> None:
 
 
 def test_team_of_64_characters_is_accepted(api: httpx.Client) -> None:
-    assert api.get(f"/v1/teams/{'x' * 64}/games").status_code == 200
+    assert api.get(f"/v1/teams/{'x' * 64}/games").status_code == 404  # read, then not found

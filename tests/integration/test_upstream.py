@@ -38,8 +38,8 @@ def test_cache_hit_makes_no_upstream_call(live, fake_serpapi: FakeSerpApi) -> No
 def test_team_query(live, fake_serpapi: FakeSerpApi) -> None:
     server = live()
     body = get(server, "/v1/teams/Chiefs/games").json()
-    assert fake_serpapi.stats.queries == ["Chiefs schedule"]
-    assert body["team"] == "Chiefs"
+    assert fake_serpapi.stats.queries == ["Kansas City Chiefs schedule"]
+    assert body["team"]["id"] == "kansas-city-chiefs"
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_200_with_error_is_an_empty_list(live, fake_serpapi) -> None:
     ],
 )
 def test_stale_copy_is_served_on_any_upstream_failure(live, fake_serpapi, fault) -> None:
-    server = live(cache_ttl_seconds=1, serpapi_timeout_seconds=0.5)
+    server = live(ttl_live_seconds=1, ttl_idle_seconds=1, serpapi_timeout_seconds=0.5)
     fresh = get(server).json()
     time.sleep(1.1)
     fake_serpapi.set(**fault)
@@ -113,7 +113,7 @@ def test_stale_copy_is_served_on_any_upstream_failure(live, fake_serpapi, fault)
 
 
 def test_stale_copy_older_than_the_limit_is_not_served(live, fake_serpapi) -> None:
-    server = live(cache_ttl_seconds=1, stale_max_seconds=1)
+    server = live(ttl_live_seconds=1, ttl_idle_seconds=1, stale_max_seconds=1)
     get(server)
     time.sleep(1.2)
     fake_serpapi.set(mode="status", status=500)
@@ -121,7 +121,7 @@ def test_stale_copy_older_than_the_limit_is_not_served(live, fake_serpapi) -> No
 
 
 def test_stale_copy_is_retried_after_the_retry_interval(live, fake_serpapi) -> None:
-    server = live(cache_ttl_seconds=1, stale_retry_seconds=1)
+    server = live(ttl_live_seconds=1, ttl_idle_seconds=1, stale_retry_seconds=1)
     get(server)
     time.sleep(1.1)
     fake_serpapi.set(mode="status", status=500)
@@ -138,7 +138,7 @@ def test_stale_copy_is_retried_after_the_retry_interval(live, fake_serpapi) -> N
 
 
 def test_with_no_retry_interval_every_request_tries_the_upstream(live, fake_serpapi) -> None:
-    server = live(cache_ttl_seconds=1, stale_retry_seconds=0)
+    server = live(ttl_live_seconds=1, ttl_idle_seconds=1, stale_retry_seconds=0)
     get(server)
     time.sleep(1.1)
     fake_serpapi.set(mode="status", status=500)
@@ -162,7 +162,7 @@ def test_budget_is_never_overspent(live, fake_serpapi) -> None:
 
 
 def test_budget_exhausted_serves_stale(live, fake_serpapi) -> None:
-    server = live(serpapi_max_searches_per_hour=1, cache_ttl_seconds=1)
+    server = live(serpapi_max_searches_per_hour=1, ttl_live_seconds=1, ttl_idle_seconds=1)
     get(server)
     time.sleep(1.1)
     assert get(server).json()["cache"] == "stale"

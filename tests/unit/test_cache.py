@@ -9,45 +9,78 @@ from sports_api.cache import Entry, MemoryStore
 from sports_api.cache.flight import SingleFlight
 from sports_api.core.errors import BudgetExhausted
 from sports_api.quota.budget import Budget
-from sports_api.sports.models import Game, Team
+from sports_api.sports.models import Document, Game, Standing, StandingTeam, Team
+
+NOW = 1_800_000_000.0
 
 
 def game(score: int | None = 1) -> Game:
-    team = Team(name="A", score=score, logo=None)
+    team = Team(name="A", score=score)
     return Game(
-        competition="NFL", stage=None, status=None, date=None, time=None, venue=None,
-        teams=[team], home=None, away=None,
+        id="g-1", competition="NFL", status="final", status_text="Final", start_time=None,
+        date=None, time=None, venue=None, teams=[team], home=None, away=None,
     )  # fmt: skip
 
 
+def entry(fetched_at: float = NOW, standings: list[Standing] | None = None) -> Entry:
+    return Entry.build(Document(games=[game()], standings=standings), "serpapi", fetched_at, fetched_at + 60)
+
+
 def test_entry_round_trips_through_bytes() -> None:
-    entry = Entry.build([game()], "serpapi", 1700000000.25)
-    assert Entry.load(entry.dump()) == entry
-    assert orjson.loads(entry.games)[0]["teams"][0]["score"] == 1
+    table = [Standing(position=1, team=StandingTeam(name="A"), points=3)]
+    for kept in (entry(), entry(standings=table)):
+        assert Entry.load(kept.dump(), NOW) == kept
+    assert orjson.loads(entry().parts["games"])[0]["teams"][0]["score"] == 1
+    assert entry().parts["standings"] == b"null"
+    assert entry(standings=table).document().standings == table
 
 
-def test_etag_follows_the_games_only() -> None:
-    same = Entry.build([game()], "demo", 1.0), Entry.build([game()], "demo", 2.0)
-    assert same[0].etag == same[1].etag and same[0].etag.startswith('W/"')
-    assert Entry.build([game(2)], "demo", 1.0).etag != same[0].etag
+def _forged(header: dict, body: bytes = b"[]null") -> bytes:
+    return orjson.dumps(header) + b"\n" + body
 
 
-@pytest.mark.parametrize("raw", [b"", b"garbage", b"1.0\nsource"])
-def test_unreadable_entry_is_a_miss(raw: bytes) -> None:
-    assert Entry.load(raw) is None
+GOOD = {"source": "demo", "fetched_at": NOW, "fresh_until": NOW + 60, "parts": {"games": 2, "standings": 4}}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"garbage",
+        b"1.0\nsource",
+        _forged({**GOOD, "fetched_at": "nan"}),
+        _forged({**GOOD, "fetched_at": "inf"}),
+        _forged({**GOOD, "fetched_at": NOW + 10 * 365 * 86_400, "fresh_until": NOW + 10 * 365 * 86_400}),
+        _forged({**GOOD, "fresh_until": NOW + 10 * 365 * 86_400}),
+        _forged({**GOOD, "source": "evil"}),
+        _forged({**GOOD, "parts": {"games": 2}}, b"[]"),
+        _forged({**GOOD, "parts": {"games": 3, "standings": 4}}),
+        _forged({**GOOD, "parts": {"games": 2, "standings": 4}}, b"{}null"),
+        _forged({**GOOD, "parts": {"games": 2, "standings": 4}}, b"[,nul"),
+    ],
+    ids=["empty", "garbage", "old-format", "nan", "inf", "future", "pinned", "source", "parts", "lengths",
+         "not-a-list", "not-json"],
+)  # fmt: skip
+def test_unreadable_or_absurd_entry_is_a_miss(raw: bytes) -> None:
+    assert Entry.load(raw, NOW) is None
+
+
+def test_a_forged_entry_in_bounds_is_read() -> None:
+    assert Entry.load(_forged(GOOD), NOW) is not None
 
 
 async def test_memory_store_expires_and_evicts() -> None:
-    store = MemoryStore(max_entries=2)
-    entry = Entry.build([], "demo", 0)
-    await store.put("a", entry, 60)
-    await store.put("b", entry, 60)
+    clock = [NOW]
+    store = MemoryStore(max_entries=2, clock=lambda: clock[0])
+    kept = entry()
+    await store.put("a", kept, 60)
+    await store.put("b", kept, 60)
     await store.get("a")  # a is now most recently used
-    await store.put("c", entry, 60)
+    await store.put("c", kept, 60)
     assert await store.get("b") is None
-    assert await store.get("a") == entry
-    await store.put("gone", entry, 0)
-    assert await store.get("gone") is None
+    assert await store.get("a") == kept
+    clock[0] += 61
+    assert await store.get("a") is None
 
 
 async def test_single_flight_shares_one_call() -> None:

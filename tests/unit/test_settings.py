@@ -54,7 +54,10 @@ def test_key_never_appears_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("SERPAPI_TIMEOUT_SECONDS", "0"),
         ("SERPAPI_TIMEOUT_SECONDS", "60"),
-        ("CACHE_TTL_SECONDS", "0"),
+        ("TTL_LIVE_SECONDS", "0"),
+        ("TTL_IDLE_SECONDS", "0"),
+        ("SERPAPI_TIME_ZONE", "Mars/Olympus_Mons"),
+        ("SERPAPI_TIME_ZONE", "../../etc/passwd"),
         ("DATA_SOURCE", "scraping"),
         ("LOG_LEVEL", "LOUD"),
         ("PORT", "70000"),

@@ -17,7 +17,7 @@ def response(status: int, body: bytes = b"{}", headers: dict[str, str] | None = 
     return resp
 
 
-SOURCE = SerpApiSource("k", "http://127.0.0.1:1", 1.0)
+SOURCE = SerpApiSource("k", "http://127.0.0.1:1", 1.0, "New York, New York, United States")
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from sports_api.cache.entry import Entry
 
@@ -16,8 +17,9 @@ class _NoLock:
 class MemoryStore:
     kind = "memory"
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, clock: Callable[[], float] = time.time) -> None:
         self._max = max_entries
+        self._clock = clock
         self._entries: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
         self._counters: dict[str, tuple[float, int]] = {}
 
@@ -26,14 +28,14 @@ class MemoryStore:
         if found is None:
             return None
         expires, entry = found
-        if time.time() >= expires:
+        if self._clock() >= expires:
             del self._entries[key]
             return None
         self._entries.move_to_end(key)
         return entry
 
     async def put(self, key: str, entry: Entry, keep_seconds: int) -> None:
-        self._entries[key] = (time.time() + keep_seconds, entry)
+        self._entries[key] = (self._clock() + keep_seconds, entry)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
@@ -43,7 +45,7 @@ class MemoryStore:
         return _NoLock()
 
     async def incr(self, counter: str, expire_seconds: int) -> int:
-        now = time.time()
+        now = self._clock()
         self._counters = {k: v for k, v in self._counters.items() if v[0] > now}
         expires, value = self._counters.get(counter, (now + expire_seconds, 0))
         self._counters[counter] = (expires, value + 1)

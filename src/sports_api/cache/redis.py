@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 
 from redis.asyncio import Redis
 from redis.exceptions import LockError, RedisError
@@ -48,7 +49,12 @@ class RedisStore:
         except RedisError as exc:
             log.warning("redis read failed: %s", type(exc).__name__, extra={"event": "redis_error"})
             return None
-        return Entry.load(raw) if raw else None
+        if not raw:
+            return None
+        entry = Entry.load(raw, time.time())
+        if entry is None:
+            log.warning("redis entry unreadable, treated as a miss", extra={"event": "cache_entry_invalid"})
+        return entry
 
     async def put(self, key: str, entry: Entry, keep_seconds: int) -> None:
         try:

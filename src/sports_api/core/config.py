@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,7 +44,25 @@ class Settings(BaseSettings):
     )
     data_source: DataSource = DataSource.AUTO
 
-    cache_ttl_seconds: int = Field(default=600, ge=1, description="How long a result is fresh.")
+    serpapi_location: str = Field(
+        default="New York, New York, United States",
+        min_length=1,
+        description="The `location` every search sends: Google prints local times for it.",
+    )
+    serpapi_time_zone: str = Field(
+        default="America/New_York",
+        description="The IANA zone of SERPAPI_LOCATION, in which Google's local dates and times are read.",
+    )
+
+    ttl_live_seconds: int = Field(
+        default=60, ge=1, description="How long an answer with a game in progress is fresh."
+    )
+    ttl_idle_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="How long an answer with nothing live or about to start is fresh "
+        "(SerpAPI answers a repeat search from its own cache for an hour anyway).",
+    )
     stale_max_seconds: int = Field(
         default=86_400,
         ge=0,
@@ -79,6 +98,19 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("serpapi_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.serpapi_time_zone)
 
     @field_validator("log_level")
     @classmethod

@@ -12,10 +12,11 @@ class ServiceError(Exception):
     kind = "internal"
     title = "Internal error"
 
-    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
+        self.extra = extra  # further members of the problem body, e.g. the accepted parameters
 
 
 class UnknownLeague(ServiceError):
@@ -74,3 +75,31 @@ class UpstreamRateLimited(UpstreamError):
     status = 503
     kind = "upstream-rate-limited"
     title = "Upstream rate limit reached"
+
+
+class UnknownTeam(ServiceError):
+    status = 404
+    kind = "unknown-team"
+    title = "Unknown team"
+
+
+class AmbiguousTeam(ServiceError):
+    """A name several catalogue teams answer to ("Giants"): the caller must pick one."""
+
+    status = 409
+    kind = "ambiguous-team"
+    title = "Ambiguous team name"
+
+
+class UnknownParameter(ServiceError):
+    status = 400
+    kind = "unknown-parameter"
+    title = "Unknown query parameter"
+
+
+class InvalidParameter(ServiceError):
+    """A parameter the route reads, with a value it cannot use; like FastAPI's own 422s."""
+
+    status = 422
+    kind = "invalid-request"
+    title = "Invalid request"

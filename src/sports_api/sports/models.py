@@ -1,19 +1,29 @@
-"""The public response shapes, as the OpenAPI document shows them."""
+"""The sports domain's data, as programs receive it: games, teams and tables.
+
+Everything here is normalised: times are UTC, statuses come from one fixed
+set, ids are stable across fetches and numbers are integers. The raw texts
+Google printed stay beside the parsed values (`status_text`, `date`, `time`),
+so nothing is lost when a text could not be read with certainty.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-Source = Literal["serpapi", "demo"]
-CacheState = Literal["hit", "miss", "stale"]
+from sports_api.sports.status import GameStatus
+
+Form = Literal["win", "draw", "loss"]
 
 
 class Team(BaseModel):
-    name: str
-    score: int | None = Field(description="Null until the game has a score.")
+    id: str | None = Field(
+        default=None, description="The catalogue's team id (`GET /v1/teams`), when the team is known."
+    )
+    name: str = Field(description="As Google prints it, e.g. `Man United`.")
+    score: int | None = Field(default=None, description="Null until the game has a score.")
     logo: str | None = None
 
 
@@ -25,11 +35,34 @@ class Highlight(BaseModel):
 
 
 class Game(BaseModel):
+    id: str = Field(
+        description="Stable across fetches: Google's Knowledge Graph id (`/g/…`) when it gives one, "
+        "else `g-` and a digest of competition, teams and local date."
+    )
     competition: str | None = Field(description="League or tournament, as Google names it.")
+    league: str | None = Field(
+        default=None, description="The catalogue league slug of the competition, when it is one."
+    )
     stage: str | None = None
-    status: str | None = Field(description='Raw status text, e.g. "FT" or "Final".')
+    status: GameStatus = Field(
+        description="One of a fixed set; `paused` is half-time or an intermission, "
+        "`unknown` a text the service cannot read with certainty."
+    )
+    status_text: str | None = Field(description='Google\'s text, e.g. "Final/OT", "FT (P)", "67\'".')
+    clock: str | None = Field(
+        default=None,
+        description="While live or paused, as Google gives it: `67'`, `3rd Quarter`, `Top 5th`.",
+    )
+    start_time: dt.datetime | None = Field(
+        description="ISO-8601 in UTC; null when Google's text does not say it with certainty."
+    )
+    start_date: dt.date | None = Field(
+        default=None,
+        description="The local day of the start in the answer's `time_zone`, when certain; "
+        "known more often than `start_time` (finished games rarely show a time).",
+    )
     date: str | None = Field(description='Raw, local and sometimes relative: "today, 4:30 PM".')
-    time: str | None = None
+    time: str | None = Field(description="Raw time text, when Google gives it apart from the date.")
     venue: str | None = None
     teams: list[Team] = Field(description="In the order Google lists them.")
     home: Team | None = Field(description="Null when the competition's team order is unknown.")
@@ -37,104 +70,35 @@ class Game(BaseModel):
     highlights: list[Highlight] = []
 
 
-class _GamesBody(BaseModel):
-    games: list[Game]
-    source: Source = Field(description="`demo` when the service runs without a SerpAPI key.")
-    fetched_at: datetime = Field(description="When the data left the upstream.")
-    cache: CacheState = Field(description="`stale`: upstream failed and an older copy is served.")
-
-
-_GAME_EXAMPLE = {
-    "competition": "NFL",
-    "stage": "Week 12",
-    "status": "Final",
-    "date": "Sun, Nov 22",
-    "time": None,
-    "venue": "Arrowhead Stadium",
-    "teams": [
-        {"name": "Raiders", "score": 17, "logo": "https://example.com/lv.png"},
-        {"name": "Chiefs", "score": 24, "logo": "https://example.com/kc.png"},
-    ],
-    "home": {"name": "Chiefs", "score": 24, "logo": "https://example.com/kc.png"},
-    "away": {"name": "Raiders", "score": 17, "logo": "https://example.com/lv.png"},
-    "highlights": [{"link": "https://example.com/recap", "title": "Recap", "duration": "3:14"}],
-}
-
-
-class LeagueGames(_GamesBody):
-    league: str
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "league": "nfl",
-                    "games": [_GAME_EXAMPLE],
-                    "source": "serpapi",
-                    "fetched_at": "2026-11-23T06:00:00Z",
-                    "cache": "hit",
-                }
-            ]
-        }
-    )
-
-
-class TeamGames(_GamesBody):
-    team: str
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "team": "chiefs",
-                    "games": [_GAME_EXAMPLE],
-                    "source": "serpapi",
-                    "fetched_at": "2026-11-23T06:00:00Z",
-                    "cache": "miss",
-                }
-            ]
-        }
-    )
-
-
-class LeagueInfo(BaseModel):
-    slug: str
+class StandingTeam(BaseModel):
+    id: str | None = None
     name: str
-    sport: str
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"slug": "nfl", "name": "NFL", "sport": "american-football"}]}
-    )
+    logo: str | None = None
 
 
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
+class Standing(BaseModel):
+    """One row of a league table; columns a sport does not use are null."""
+
+    position: int | None
+    team: StandingTeam
+    played: int | None = None
+    won: int | None = None
+    drawn: int | None = None
+    lost: int | None = None
+    goals_for: int | None = None
+    goals_against: int | None = None
+    goal_difference: int | None = None
+    points: int | None = None
+    form: list[Form] = Field(default=[], description="Last games, oldest first.")
+    win_percentage: float | None = Field(default=None, description="US tables: `pct`, e.g. 0.625.")
+    games_behind: float | None = Field(default=None, description="US tables: `gb`; 0 for the leader.")
+    home_record: str | None = Field(default=None, description='US tables, e.g. "41-40".')
+    away_record: str | None = None
+    last_ten: str | None = Field(default=None, description='US tables: record in the last ten, e.g. "6-4".')
 
 
-class Readiness(BaseModel):
-    status: Literal["ready"] = "ready"
-    source: Source
-    cache: Literal["memory", "redis"]
+class Document(BaseModel):
+    """Everything one search told us: its games and, when Google showed one, the table."""
 
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "urn:sports-api:problem:unknown-league",
-                    "title": "Unknown league",
-                    "status": 404,
-                    "detail": "No league 'xfl'. GET /v1/leagues lists the catalogue.",
-                    "instance": "/v1/leagues/xfl/games",
-                    "request_id": "3f0c2a0e9b5d4c1e",
-                }
-            ]
-        },
-    )
+    games: list[Game]
+    standings: list[Standing] | None = None

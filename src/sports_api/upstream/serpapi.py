@@ -37,20 +37,23 @@ class SerpApiSource:
     name = "serpapi"
     metered = True
 
-    def __init__(self, api_key: str, base_url: str, timeout: float, max_concurrency: int = 16):
+    def __init__(
+        self, api_key: str, base_url: str, timeout: float, location: str, max_concurrency: int = 16
+    ) -> None:
         self._api_key = api_key
+        self._location = location
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
         # Bounds worker threads: abandoned (timed-out) searches keep theirs
         # until requests' own socket timeout ends them.
         self._limiter = anyio.CapacityLimiter(max_concurrency)
 
-    async def fetch(self, lookup: Lookup) -> dict[str, Any]:
+    async def fetch(self, lookup: Lookup, *, no_cache: bool = False) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             with anyio.fail_after(self._timeout):
                 return await anyio.to_thread.run_sync(
-                    self._search, lookup.query, limiter=self._limiter, abandon_on_cancel=True
+                    self._search, lookup.query, no_cache, limiter=self._limiter, abandon_on_cancel=True
                 )
         except TimeoutError:
             raise UpstreamTimeout(f"SerpAPI did not answer within {self._timeout:g} s") from None
@@ -58,17 +61,20 @@ class SerpApiSource:
             if ctx := context.current():
                 ctx.upstream_ms = round((time.perf_counter() - started) * 1000, 1)
 
-    def _search(self, query: str) -> dict[str, Any]:
-        search = GoogleSearch(
-            {
-                "engine": "google",
-                "q": query,
-                "hl": "en",
-                "gl": "us",
-                "output": "json",
-                "api_key": self._api_key,
-            }
-        )
+    def _search(self, query: str, no_cache: bool) -> dict[str, Any]:
+        params = {
+            "engine": "google",
+            "q": query,
+            # The location fixes whose local time Google prints; hl its language.
+            "location": self._location,
+            "hl": "en",
+            "gl": "us",
+            "output": "json",
+            "api_key": self._api_key,
+        }
+        if no_cache:
+            params["no_cache"] = "true"
+        search = GoogleSearch(params)
         search.BACKEND = self._base_url
         search.timeout = self._timeout
         try:

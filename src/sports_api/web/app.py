@@ -13,7 +13,9 @@ from sports_api import __version__
 from sports_api.cache import MemoryStore, Store
 from sports_api.core.config import DataSource, Settings
 from sports_api.quota.budget import Budget
-from sports_api.service import GamesService
+from sports_api.quota.freshness import Freshness
+from sports_api.service import SportsService
+from sports_api.sports.teams import TeamCatalogue
 from sports_api.upstream import Source
 from sports_api.upstream.demo import DemoSource
 from sports_api.upstream.serpapi import SerpApiSource
@@ -63,22 +65,24 @@ def _store(settings: Settings) -> Store:
     return RedisStore(settings.redis_url.get_secret_value())
 
 
-def _source(settings: Settings) -> Source | None:
+def _source(settings: Settings, teams: TeamCatalogue) -> Source | None:
     if settings.effective_source is DataSource.DEMO:
-        return DemoSource()
+        return DemoSource(teams, settings.zone)
     if settings.serpapi_api_key is None:
         return None  # misconfigured: /ready and the data routes say why
     return SerpApiSource(
         settings.serpapi_api_key.get_secret_value(),
         str(settings.serpapi_base_url),
         settings.serpapi_timeout_seconds,
+        settings.serpapi_location,
     )
 
 
 def create_app(settings: Settings | None = None) -> SportsApi:
     settings = settings or Settings()
     store = _store(settings)
-    source = _source(settings)
+    catalogue = TeamCatalogue.load()
+    source = _source(settings, catalogue)
     hot_answers = HotAnswers()
 
     @asynccontextmanager
@@ -97,22 +101,25 @@ def create_app(settings: Settings | None = None) -> SportsApi:
         # (environment variables included) on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         openapi_tags=[
-            {"name": "leagues", "description": "The catalogue and each league's games."},
-            {"name": "teams", "description": "One team's games across competitions."},
+            {"name": "leagues", "description": "The catalogue, each league's games and its table."},
+            {"name": "teams", "description": "The team catalogue, and one team's games across competitions."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
     app.state.settings = settings
     app.state.store = store
     app.hot_answers = hot_answers
-    app.state.games = (
-        GamesService(
+    app.state.teams = catalogue
+    app.state.sports = (
+        SportsService(
             source,
             store,
             Budget(store, settings.serpapi_max_searches_per_hour),
-            ttl=settings.cache_ttl_seconds,
+            freshness=Freshness(live=settings.ttl_live_seconds, idle=settings.ttl_idle_seconds),
             stale_max=settings.stale_max_seconds,
             upstream_timeout=settings.serpapi_timeout_seconds,
+            zone=settings.zone,
+            teams=catalogue,
         )
         if source is not None
         else None

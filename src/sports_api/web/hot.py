@@ -19,6 +19,7 @@ the seconds of freshness left (0 for a stale copy), and If-None-Match.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from starlette.types import Send
@@ -85,7 +86,7 @@ async def serve(
 ) -> int:
     """Send the answer (or a 304) with the headers the route would; the status sent."""
     etag, *entity = answer.headers
-    fresh_for = 0 if answer.cache == "stale" else max(0, int(answer.until - now))
+    fresh_for = 0 if answer.cache == "stale" else max(0, math.ceil(answer.until - now))
     cache_control = (b"cache-control", b"public, max-age=%d" % fresh_for)
     if etags.matches(if_none_match, answer.etag):
         headers = [etag, cache_control, (b"x-request-id", request_id)]

@@ -51,7 +51,9 @@ def problem(
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    return problem(exc.status, exc.title, exc.detail, request.url.path, kind=exc.kind, headers=headers)
+    return problem(
+        exc.status, exc.title, exc.detail, request.url.path, kind=exc.kind, headers=headers, **exc.extra
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,54 +1,60 @@
-"""The games answer: pre-encoded bytes plus the HTTP caching headers."""
+"""A data answer: pre-encoded bytes in an envelope, plus the HTTP caching headers.
+
+Every data route answers the same way: its own leading members (`league`,
+`team`, `time_zone`), one part of a cached document (the games, filtered or
+not, or the table), then where it came from and how the cache answered. The
+ETag covers what the client sees except the cache's own bookkeeping, so a
+refetch that changed nothing still answers 304.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from fastapi import Request
 from starlette.responses import Response
 
-from sports_api.cache import Entry
 from sports_api.service import Result
 from sports_api.web import etags
 from sports_api.web.hot import HotAnswer, HotAnswers
 
 
-def games_response(request: Request, field: str, subject: str, result: Result) -> Response:
+def data_response(request: Request, result: Result, head: dict[str, Any], part: str, data: bytes) -> Response:
     entry = result.entry
+    lead = orjson.dumps(head)[:-1]  # `{"league":"nfl"` without its closing brace
+    digest = hashlib.blake2b(lead + data + entry.source.encode(), digest_size=12).hexdigest()
+    etag = f'W/"{digest}"'
+    now = time.time()
     # Repeats of this exact request are answered in front of FastAPI: a fresh
     # answer until it goes stale, a stale copy until its retry interval ends.
     if result.cache == "stale":
-        body = games_body(field, subject, entry, "stale")
         retry = request.app.state.settings.stale_retry_seconds
-        answer = HotAnswer.build(body, entry.etag, time.time() + retry, "stale")
+        hot = HotAnswer.build(_body(lead, part, data, result, "stale"), etag, now + retry, "stale")
     else:
-        body = games_body(field, subject, entry, "hit")
-        answer = HotAnswer.build(body, entry.etag, result.fresh_until)
-    hot: HotAnswers = request.app.hot_answers
-    hot.put(request.scope["path"], request.scope["query_string"], answer)
-    headers = {
-        "ETag": entry.etag,
-        "Cache-Control": f"public, max-age={max(0, result.fresh_for)}",
-    }
-    if etags.matches(request.headers.get("if-none-match"), entry.etag):
+        hot = HotAnswer.build(_body(lead, part, data, result, "hit"), etag, result.fresh_until)
+    answers: HotAnswers = request.app.hot_answers
+    answers.put(request.scope["path"], request.scope["query_string"], hot)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={result.fresh_for(now)}"}
+    if etags.matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    if result.cache == "miss":
-        body = games_body(field, subject, entry, "miss")
+    body = hot.body if result.cache != "miss" else _body(lead, part, data, result, "miss")
     return Response(body, headers=headers, media_type="application/json")
 
 
-def games_body(field: str, subject: str, entry: Entry, cache: str) -> bytes:
+def _body(lead: bytes, part: str, data: bytes, result: Result, cache: str) -> bytes:
+    entry = result.entry
     fetched_at = datetime.fromtimestamp(entry.fetched_at, UTC).isoformat(timespec="seconds")
     return b"".join(
         (
-            b'{"',
-            field.encode(),
+            lead,
+            b',"',
+            part.encode(),
             b'":',
-            orjson.dumps(subject),
-            b',"games":',
-            entry.games,
+            data,
             b',"source":"',
             entry.source.encode(),
             b'","fetched_at":"',

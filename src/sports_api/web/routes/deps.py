@@ -1,27 +1,132 @@
-"""Dependencies shared by the data routes."""
+"""Dependencies shared by the data routes: the service, the catalogues, the query rules."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
-from sports_api.core.errors import Misconfigured
-from sports_api.service import GamesService
-from sports_api.sports.models import Problem
+from sports_api.core.errors import InvalidParameter, Misconfigured, UnknownParameter
+from sports_api.service import SportsService
+from sports_api.sports.filters import GameFilter, window
+from sports_api.sports.status import STATUSES
+from sports_api.sports.teams import TeamCatalogue
 from sports_api.web.problems import MEDIA_TYPE
+from sports_api.web.schemas import Problem
 
 
-async def _games_service(request: Request) -> GamesService:
+async def _sports_service(request: Request) -> SportsService:
     # Async on purpose: FastAPI runs a plain `def` dependency in its thread
     # pool, a thread hop on every data request for a dictionary lookup.
-    service: GamesService | None = request.app.state.games
+    service: SportsService | None = request.app.state.sports
     if service is None:
         raise Misconfigured("; ".join(request.app.state.settings.problems()))
     return service
 
 
-Games = Annotated[GamesService, Depends(_games_service)]
+async def _teams(request: Request) -> TeamCatalogue:
+    return request.app.state.teams
+
+
+Service = Annotated[SportsService, Depends(_sports_service)]
+Teams = Annotated[TeamCatalogue, Depends(_teams)]
+
+_ACCEPTED: dict[object, frozenset[str]] = {}  # by endpoint: the same in every app
+
+
+async def known_parameters(request: Request) -> None:
+    """A parameter the route does not read is a mistake the client should hear about, not silence."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    accepted = _ACCEPTED.get(route.endpoint)
+    if accepted is None:
+        accepted = _ACCEPTED[route.endpoint] = frozenset(_query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - accepted)
+    if unknown:
+        names = ", ".join(repr(name[:64]) for name in unknown[:5])
+        listed = ", ".join(sorted(accepted)) or "none"
+        raise UnknownParameter(
+            f"Unknown query parameter {names}; this route accepts: {listed}.",
+            unknown=[name[:64] for name in unknown[:5]],
+            accepted=sorted(accepted),
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """Every query parameter a route reads, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidParameter(f"tz: {tz[:64]!r} is not an IANA time zone, e.g. Europe/London") from None
+
+
+def _moment(name: str, text: str | None) -> date | datetime | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(
+            f"{name}: {text[:40]!r} is not an ISO-8601 date (2026-11-22) or date-time (2026-11-22T18:00)"
+        ) from None
+
+
+async def game_filter(
+    status: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description=f"Comma-separated statuses to keep: {', '.join(STATUSES)}.",
+            openapi_examples={"live": {"value": "live,paused"}, "final": {"value": "final"}},
+        ),
+    ] = None,
+    day: Annotated[
+        str | None,
+        Query(alias="date", max_length=10, description="Games starting on this day (YYYY-MM-DD) in `tz`."),
+    ] = None,
+    start: Annotated[
+        str | None,
+        Query(alias="from", max_length=40, description="Games starting at or after this date or date-time."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        Query(
+            alias="to", max_length=40, description="Games starting up to this date (inclusive) or date-time."
+        ),
+    ] = None,
+    tz: Annotated[
+        str, Query(max_length=64, description="IANA zone in which `date`, `from` and `to` are read.")
+    ] = "UTC",
+) -> GameFilter:
+    statuses = None
+    if status is not None:
+        statuses = frozenset(word.strip().lower() for word in status.split(",") if word.strip())
+        if not statuses or not statuses <= set(STATUSES):
+            wrong = ", ".join(sorted(repr(w[:20]) for w in statuses - set(STATUSES))) or "nothing"
+            raise InvalidParameter(f"status: {wrong} is not one of {', '.join(STATUSES)}")
+    when = _moment("date", day)
+    if isinstance(when, datetime):
+        raise InvalidParameter("date: a day (YYYY-MM-DD), without a time")
+    try:
+        lower, upper = window(when, _moment("from", start), _moment("to", end), _zone(tz))
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
+    return GameFilter(statuses, lower, upper)
+
+
+Filter = Annotated[GameFilter, Depends(game_filter)]
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -31,14 +136,15 @@ def problem_doc(description: str) -> dict[str, Any]:
 # What a data route may answer besides 200, for the OpenAPI document.
 DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: the `If-None-Match` ETag still matches."},
+    400: problem_doc("A query parameter the route does not accept; the problem lists the accepted ones."),
     422: problem_doc("Invalid request parameters."),
     502: problem_doc("SerpAPI failed or sent an unreadable answer, and no stale copy exists."),
     503: problem_doc("Misconfigured, upstream rate limit, or upstream budget spent (see `Retry-After`)."),
     504: problem_doc("SerpAPI did not answer in time, and no stale copy exists."),
 }
 
-GAMES_HEADERS = {
-    "ETag": {"description": "Weak validator of the games.", "schema": {"type": "string"}},
+DATA_HEADERS = {
+    "ETag": {"description": "Weak validator of the answer.", "schema": {"type": "string"}},
     "Cache-Control": {"description": "Seconds of freshness left.", "schema": {"type": "string"}},
     "X-Request-ID": {"description": "This request's id, also in the logs.", "schema": {"type": "string"}},
 }

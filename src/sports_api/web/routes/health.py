@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 
 from sports_api.cache import StoreUnavailable
 from sports_api.core.errors import Misconfigured
-from sports_api.sports.models import Health, Readiness
 from sports_api.web.routes.deps import problem_doc
+from sports_api.web.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 

@@ -1,22 +1,32 @@
-"""The league catalogue and each league's games."""
+"""The league catalogue, each league's games and its table."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from sports_api.core.errors import UnknownLeague
+from sports_api.service import Result
 from sports_api.sports.catalogue import LEAGUES, League, get_league
-from sports_api.sports.models import LeagueGames, LeagueInfo
 from sports_api.upstream import Lookup
-from sports_api.web.responses import games_response
-from sports_api.web.routes.deps import DATA_RESPONSES, GAMES_HEADERS, Games, problem_doc
+from sports_api.web.responses import data_response
+from sports_api.web.routes.deps import (
+    DATA_HEADERS,
+    DATA_RESPONSES,
+    Filter,
+    Service,
+    known_parameters,
+    problem_doc,
+)
+from sports_api.web.routes.games import games_part
+from sports_api.web.schemas import LeagueGames, LeagueInfo, LeagueStandings
 
-router = APIRouter(tags=["leagues"])
+router = APIRouter(tags=["leagues"], dependencies=[Depends(known_parameters)])
 
 SLUG_EXAMPLES = {league.slug: {"value": league.slug} for league in LEAGUES[:4]}
+Slug = Annotated[str, Path(max_length=64, openapi_examples=SLUG_EXAMPLES)]
 
 
 @router.get("/v1/leagues", response_model=list[LeagueInfo], summary="The league catalogue")
@@ -27,12 +37,12 @@ async def list_leagues() -> list[LeagueInfo]:
 def _league(slug: str) -> League:
     league = get_league(slug)
     if league is None:
-        raise UnknownLeague(f"No league {slug!r}. GET /v1/leagues lists the catalogue.")
+        raise UnknownLeague(f"No league {slug[:64]!r}. GET /v1/leagues lists the catalogue.")
     return league
 
 
 _LEAGUE_RESPONSES = {
-    200: {"headers": GAMES_HEADERS},
+    200: {"headers": DATA_HEADERS},
     404: problem_doc("No such league in the catalogue."),
     **DATA_RESPONSES,
 }
@@ -44,14 +54,31 @@ _LEAGUE_RESPONSES = {
     responses=_LEAGUE_RESPONSES,
     summary="A league's schedule and scores",
 )
-async def league_games(
-    request: Request,
-    games: Games,
-    slug: Annotated[str, Path(max_length=64, openapi_examples=SLUG_EXAMPLES)],
-) -> Response:
+async def league_games(request: Request, service: Service, slug: Slug, games: Filter) -> Response:
     league = _league(slug)
-    result = await games.games(Lookup.for_league(league))
-    return games_response(request, "league", league.slug, result)
+    result = await service.get(Lookup.for_league(league))
+    head = {"league": league.slug, "time_zone": service.time_zone}
+    return data_response(request, result, head, "games", games_part(result, games, service))
+
+
+@router.get(
+    "/v1/leagues/{slug}/standings",
+    response_model=LeagueStandings,
+    responses=_LEAGUE_RESPONSES,
+    summary="A league's table",
+)
+async def league_standings(request: Request, service: Service, slug: Slug) -> Response:
+    league = _league(slug)
+    result: Result | None = None
+    if league.sport == "soccer":
+        # A soccer league's box shows its table beside the games: one search feeds both routes.
+        result = await service.get(Lookup.for_league(league))
+    if result is None or result.entry.parts["standings"] == b"null":
+        result = await service.get(Lookup.for_standings(league))
+    table = result.entry.parts["standings"]
+    return data_response(
+        request, result, {"league": league.slug}, "standings", b"[]" if table == b"null" else table
+    )
 
 
 @router.get(
@@ -62,9 +89,10 @@ async def league_games(
 )
 async def sports(
     request: Request,
-    games: Games,
+    service: Service,
     league: Annotated[str, Query(max_length=64, openapi_examples=SLUG_EXAMPLES)] = "nfl",
 ) -> Response:
     found = _league(league)
-    result = await games.games(Lookup.for_league(found))
-    return games_response(request, "league", found.slug, result)
+    result = await service.get(Lookup.for_league(found))
+    head = {"league": found.slug, "time_zone": service.time_zone}
+    return data_response(request, result, head, "games", result.entry.parts["games"])
