@@ -113,7 +113,7 @@ class DemoSource:
 
     def _all_games(self, league: League, now: float) -> list[dict[str, Any]]:
         index = LEAGUES.index(league)
-        phase = index * SLOT // len(LEAGUES)
+        phase = index * SLOT // len(LEAGUES) // 60 * 60  # whole minutes, as Google prints them
         current = int((now - phase) // SLOT)
         return [
             self._game(league, slot, phase + slot * SLOT, now)
@@ -139,16 +139,13 @@ class DemoSource:
         teams = [self._team_block(first), self._team_block(second)]
         if elapsed >= sport.minutes:
             game["status"] = sport.final
-            game["date"] = (
-                _past_day(local.date(), today) or f"{_day_text(local.date(), today)}, {_clock(local)}"
-            )
+            written = _past_day(local.date(), today)
+            game["date"] = written or f"{_day_text(local.date(), today)}, {_clock(local)}"
             for block, score in zip(teams, finals, strict=True):
                 block["score"] = str(score)
         elif elapsed >= 0:
             game["status"] = _in_play(league.sport, elapsed)
-            game["date"] = (
-                f"today, {_clock(local)}" if local.date() == today else _day_text(local.date(), today)
-            )
+            game["date"] = f"{_day_text(local.date(), today)}, {_clock(local)}"
             for block, score in zip(teams, finals, strict=True):
                 block["score"] = str(int(score * elapsed / sport.minutes))
         else:

@@ -1,0 +1,163 @@
+"""The sports service with an injected clock and fakes for the source: no sleeping, no sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sports_api.cache import MemoryStore
+from sports_api.core.errors import UpstreamRateLimited, UpstreamUnavailable
+from sports_api.quota.budget import Budget
+from sports_api.quota.freshness import Freshness
+from sports_api.service import SportsService
+from sports_api.sports.catalogue import get_league
+from sports_api.sports.teams import TeamCatalogue
+from sports_api.upstream import Lookup
+
+NFL = Lookup.for_league(get_league("nfl"))
+# Sunday 2026-11-22, 18:00 in New York.
+T0 = datetime(2026, 11, 22, 23, 0, tzinfo=UTC).timestamp()
+
+
+def game(status: str | None, date: str, time: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "tournament": "NFL",
+        "date": date,
+        "teams": [{"name": "Jets"}, {"name": "Bills"}],
+    }
+    if status:
+        block["status"] = status
+        block["teams"] = [{"name": "Jets", "score": "7"}, {"name": "Bills", "score": "3"}]
+    if time:
+        block["time"] = time
+    return block
+
+
+LIVE = {"sports_results": {"games": [game("3rd Quarter", "today, 4:25 PM")]}}
+IDLE = {
+    "sports_results": {"games": [game("Final", "yesterday, 1:00 PM"), game(None, "Thu, Nov 26", "8:15 PM")]}
+}
+SOON = {"sports_results": {"games": [game(None, "today, 6:30 PM")]}}  # 30 minutes after T0
+
+
+class Clock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeSource:
+    name = "serpapi"
+    metered = True
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+        self.calls: list[bool] = []  # the no_cache flag of each fetch
+        self.failure: Exception | None = None
+        self.gate: asyncio.Event | None = None
+
+    async def fetch(self, lookup: Lookup, *, no_cache: bool = False) -> dict[str, Any]:
+        self.calls.append(no_cache)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failure is not None:
+            raise self.failure
+        return self.payload
+
+
+def service(source: FakeSource, clock: Clock, **overrides: Any) -> SportsService:
+    store = MemoryStore(clock=clock)
+    options: dict[str, Any] = {
+        "freshness": Freshness(live=60, idle=3600),
+        "stale_max": 86_400,
+        "upstream_timeout": 5.0,
+        "zone": ZoneInfo("America/New_York"),
+        "teams": TeamCatalogue.load(),
+        "clock": clock,
+    }
+    return SportsService(source, store, Budget(store, 1000), **(options | overrides))
+
+
+async def test_a_repeat_is_a_hit_until_freshness_ends() -> None:
+    clock, source = Clock(), FakeSource(IDLE)
+    sports = service(source, clock)
+    first = await sports.get(NFL)
+    clock.now += 3599
+    again = await sports.get(NFL)
+    assert (first.cache, again.cache, len(source.calls)) == ("miss", "hit", 1)
+    assert again.fresh_for(clock.now) == 1
+    clock.now += 1
+    assert (await sports.get(NFL)).cache == "miss" and len(source.calls) == 2
+
+
+@pytest.mark.parametrize(("payload", "seconds"), [(LIVE, 60), (IDLE, 3600), (SOON, 30 * 60 + 60)])
+async def test_freshness_follows_what_the_answer_holds(payload: dict, seconds: int) -> None:
+    clock = Clock()
+    result = await service(FakeSource(payload), clock).get(NFL)
+    assert result.entry.fresh_until - clock.now == seconds
+
+
+async def test_only_a_live_refresh_asks_for_a_fresh_search() -> None:
+    clock, source = Clock(), FakeSource(LIVE)
+    sports = service(source, clock)
+    await sports.get(NFL)
+    clock.now += 61
+    source.payload = IDLE
+    await sports.get(NFL)  # the known answer was live: worth a paid search
+    clock.now += 3601
+    await sports.get(NFL)  # the known answer was idle: SerpAPI's cache will do
+    assert source.calls == [False, True, False]
+
+
+async def test_relative_dates_are_read_at_the_moment_of_the_search() -> None:
+    clock = Clock()
+    result = await service(FakeSource(LIVE), clock).get(NFL)
+    [live] = result.entry.document().games
+    assert live.start_time == datetime(2026, 11, 22, 21, 25, tzinfo=UTC)
+    assert (live.status, live.clock) == ("live", "3rd Quarter")
+    assert result.entry.fetched_at == T0
+
+
+async def test_a_failure_serves_the_stale_copy_then_raises_past_the_limit() -> None:
+    clock, source = Clock(), FakeSource(IDLE)
+    sports = service(source, clock, stale_max=7200)
+    await sports.get(NFL)
+    source.failure = UpstreamUnavailable("down")
+    clock.now += 3600
+    stale = await sports.get(NFL)
+    assert stale.cache == "stale" and stale.fresh_for(clock.now) == 0
+    clock.now += 3601
+    with pytest.raises(UpstreamUnavailable):
+        await sports.get(NFL)
+
+
+async def test_no_search_while_a_rate_limit_is_in_force() -> None:
+    clock, source = Clock(), FakeSource(IDLE)
+    sports = service(source, clock)
+    source.failure = UpstreamRateLimited("slow down", retry_after=120)
+    with pytest.raises(UpstreamRateLimited):
+        await sports.get(NFL)
+    clock.now += 119
+    with pytest.raises(UpstreamRateLimited) as waiting:
+        await sports.get(Lookup.for_league(get_league("nba")))  # the pause covers every key
+    assert waiting.value.retry_after == 1 and len(source.calls) == 1
+    source.failure = None
+    clock.now += 1
+    assert (await sports.get(NFL)).cache == "miss" and len(source.calls) == 2
+
+
+async def test_concurrent_misses_share_one_search() -> None:
+    clock, source = Clock(), FakeSource(IDLE)
+    source.gate = asyncio.Event()
+    sports = service(source, clock)
+    waiting = [asyncio.ensure_future(sports.get(NFL)) for _ in range(50)]
+    await asyncio.sleep(0)
+    source.gate.set()
+    results = await asyncio.gather(*waiting)
+    assert len(source.calls) == 1 and {r.cache for r in results} == {"miss"}
