@@ -57,6 +57,7 @@ def table(results: dict[str, Any]) -> str:
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
         _row("1 hot key", "limit: bare ASGI", 64, limit),
         _row("1 hot key", "service", 64, service),
+        _row("1 hot key, filtered", "service", 64, hot["filtered"]),
         _row("1 hot key", "seed design", 64, seed),
         _row("1 hot key, upstream 1 s", "seed design", 64, seed["upstream_1s"]),
         _row(

@@ -184,18 +184,17 @@ class DemoSource:
         return rows
 
     def _row(self, team: Team, league: League, week: int) -> dict[str, Any]:
-        seed = _digest(league.slug, team.id, week % 52)
-        rnd = _numbers(seed)
+        """A team's line: its strength is fixed by its id, the week moves it a little."""
+        rnd = _numbers(_digest(league.slug, team.id, week % 52))
+        strength = int(_digest(league.slug, team.id), 16) % 1000 / 1000
         row: dict[str, Any] = {"team": self._team_block(team)}
-        row["team"]["name"] = team.short or team.name
         if league.sport == "soccer":
             played = 10 + week % 20
-            won = next(rnd) % (played + 1)
-            drawn = next(rnd) % (played - won + 1)
+            won = min(played, round(played * (0.15 + 0.5 * strength)) + next(rnd) % 3)
+            drawn = min(played - won, round((played - won) * 0.35) + next(rnd) % 2)
             lost = played - won - drawn
-            goals_for = won * 2 + drawn + next(rnd) % 6
-            goals_against = lost * 2 + drawn + next(rnd) % 6
-            form = [("win", "tie", "loss")[next(rnd) % 3] for _ in range(5)]
+            goals_for = won * 2 + drawn + next(rnd) % 5
+            goals_against = lost * 2 + drawn + next(rnd) % 5
             row |= {
                 "mp": str(played),
                 "w": str(won),
@@ -205,20 +204,23 @@ class DemoSource:
                 "ga": str(goals_against),
                 "gd": f"{goals_for - goals_against:+d}" if goals_for != goals_against else "0",
                 "pts": str(3 * won + drawn),
-                "last_5": form,
+                "last_5": [("win", "tie", "loss")[next(rnd) % 3] for _ in range(5)],
             }
         else:
             played = 20 + week % 40
-            won = next(rnd) % (played + 1)
-            lost = played - won
-            home_won = min(won, next(rnd) % (played // 2 + 1))
-            ten = next(rnd) % 11
+            won = round(played * (0.3 + 0.4 * strength))
+            at_home = played // 2
+            home_won = min(at_home, round(won * 0.55), won)
+            away_won = won - home_won
+            if away_won > played - at_home:  # more wins than away games: move the rest home
+                home_won, away_won = won - (played - at_home), played - at_home
+            ten = min(10, max(0, round(10 * (0.3 + 0.4 * strength)) + next(rnd) % 3 - 1))
             row |= {
                 "w": str(won),
-                "l": str(lost),
-                "pct": f"{won / played:.3f}".lstrip("0"),
-                "home": f"{home_won}-{played // 2 - min(home_won, played // 2)}",
-                "away": f"{won - home_won}-{lost - (played // 2 - min(home_won, played // 2))}",
+                "l": str(played - won),
+                "pct": f"{won / played:.3f}".removeprefix("0"),
+                "home": f"{home_won}-{at_home - home_won}",
+                "away": f"{away_won}-{played - at_home - away_won}",
                 "l10": f"{ten}-{10 - ten}",
             }
         return row

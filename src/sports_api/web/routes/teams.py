@@ -55,7 +55,7 @@ def _info(team: Team) -> TeamInfo:
         name=team.name,
         league=team.league,
         competitions=list(team.competitions),
-        aliases=[name for name in (team.short, *team.aliases) if name and name != team.name],
+        aliases=list(dict.fromkeys(n for n in (team.short, *team.aliases) if n and n != team.name)),
     )
 
 
