@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sports_api.sports.models import Game
@@ -55,30 +55,40 @@ class GameFilter:
 def window(
     day: date | None, start: date | datetime | None, end: date | datetime | None, zone: ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:
-    """The instants [start, end) meant by `date`, `from` and `to`, read in `zone`.
+    """The instants [start, end) meant by `date`, `from` and `to`, read in `zone`, in UTC.
 
     A date `from` starts at that day's midnight, a date `to` includes the
-    whole day and a time `to` its own instant; naive times are in `zone`; `date` and `from`/`to` together mean
-    both. Raises ValueError when the window is empty.
+    whole day and a time `to` its own instant; naive times are in `zone`;
+    `date` and `from`/`to` together mean both. Bounds beyond what a datetime
+    can hold (year 1, year 9999) are clamped, not errors. Raises ValueError
+    when the window is empty.
     """
     lower = _instant(start, zone, end_of_day=False)
     upper = _instant(end, zone, end_of_day=True)
     if day is not None:
-        day_start = datetime.combine(day, time(), zone)
-        day_end = datetime.combine(day + timedelta(days=1), time(), zone)
+        day_start = _instant(day, zone, end_of_day=False)
+        day_end = _instant(day, zone, end_of_day=True)
         lower = day_start if lower is None else max(lower, day_start)
         upper = day_end if upper is None else min(upper, day_end)
     if lower is not None and upper is not None and lower >= upper:
         raise ValueError(
-            "the window is empty: `from` must be before `to`, and inside `date` when both are given"
+            "the window is empty: `from` must be before `to`, and inside `date` if both are given"
         )
     return lower, upper
+
+
+_FIRST, _LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 def _instant(value: date | datetime | None, zone: ZoneInfo, *, end_of_day: bool) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=zone)
-        return moment + _TICK if end_of_day else moment  # `to` includes its instant
-    return datetime.combine(value + timedelta(days=1) if end_of_day else value, time(), zone)
+    try:
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+            return (moment + _TICK if end_of_day else moment).astimezone(UTC)  # `to` includes its instant
+        return datetime.combine(value + timedelta(days=1) if end_of_day else value, time(), zone).astimezone(
+            UTC
+        )
+    except OverflowError:
+        return _LAST if end_of_day or value.year > 1 else _FIRST

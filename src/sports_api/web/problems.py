@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from sports_api.core import context
 from sports_api.core.errors import ServiceError
+from sports_api.sports.status import STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 def _message(error: dict[str, Any]) -> str:
     if error.get("type") == "string_pattern_mismatch":
+        if error.get("loc", ())[-1:] == ("status",):
+            return "must be a comma-separated list of " + ", ".join(STATUSES)
         return "must be printable text, without control characters or surrounding spaces"
     return str(error.get("msg", "invalid"))
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from sports_api.core import context
 from sports_api.core.errors import InvalidParameter, Misconfigured, UnknownParameter
+from sports_api.quota.clients import client_id
 from sports_api.service import SportsService
 from sports_api.sports.filters import GameFilter, window
 from sports_api.sports.status import STATUSES
@@ -25,7 +27,13 @@ async def _sports_service(request: Request) -> SportsService:
     service: SportsService | None = request.app.state.sports
     if service is None:
         raise Misconfigured("; ".join(request.app.state.settings.problems()))
+    if ctx := context.current():  # who pays for a search this request causes (issue 11's fair shares)
+        ctx.client = client_id(request.scope.get("client"), request.scope["headers"], _allow(request))
     return service
+
+
+def _allow(request: Request) -> str:
+    return request.app.state.settings.forwarded_allow_ips
 
 
 async def _teams(request: Request) -> TeamCatalogue:
@@ -34,6 +42,9 @@ async def _teams(request: Request) -> TeamCatalogue:
 
 Service = Annotated[SportsService, Depends(_sports_service)]
 Teams = Annotated[TeamCatalogue, Depends(_teams)]
+
+_ANY_STATUS = "|".join(STATUSES)
+ZONES = sorted(available_timezones())
 
 _ACCEPTED: dict[object, frozenset[str]] = {}  # by endpoint: the same in every app
 
@@ -73,10 +84,10 @@ def _zone(tz: str) -> ZoneInfo:
 
 
 def _moment(name: str, text: str | None) -> date | datetime | None:
-    if text is None:
+    if not text:  # `?from=` says no bound
         return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    try:  # RFC 3339 allows a lower-case "t" and "z"
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.upper())
     except ValueError:
         raise InvalidParameter(
             f"{name}: {text[:40]!r} is not an ISO-8601 date (2026-11-22) or date-time (2026-11-22T18:00)"
@@ -88,30 +99,49 @@ async def game_filter(
         str | None,
         Query(
             max_length=200,
+            pattern=rf"^\s*({_ANY_STATUS})\s*(,\s*({_ANY_STATUS})\s*)*$",
             description=f"Comma-separated statuses to keep: {', '.join(STATUSES)}.",
             openapi_examples={"live": {"value": "live,paused"}, "final": {"value": "final"}},
         ),
     ] = None,
     day: Annotated[
         str | None,
-        Query(alias="date", max_length=10, description="Games starting on this day (YYYY-MM-DD) in `tz`."),
+        Query(
+            alias="date",
+            max_length=10,
+            description="Games starting on this day (YYYY-MM-DD) in `tz`.",
+            json_schema_extra={"format": "date"},
+        ),
     ] = None,
     start: Annotated[
         str | None,
-        Query(alias="from", max_length=40, description="Games starting at or after this date or date-time."),
+        Query(
+            alias="from",
+            max_length=40,
+            description="Games starting at or after this date or date-time.",
+            json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
+        ),
     ] = None,
     end: Annotated[
         str | None,
         Query(
-            alias="to", max_length=40, description="Games starting up to this date (inclusive) or date-time."
+            alias="to",
+            max_length=40,
+            description="Games starting up to this date (inclusive) or date-time.",
+            json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
         ),
     ] = None,
     tz: Annotated[
-        str, Query(max_length=64, description="IANA zone in which `date`, `from` and `to` are read.")
+        str,
+        Query(
+            max_length=64,
+            description="IANA zone in which `date`, `from` and `to` are read.",
+            json_schema_extra={"enum": ZONES},
+        ),
     ] = "UTC",
 ) -> GameFilter:
     statuses = None
-    if status is not None:
+    if status:
         statuses = frozenset(word.strip().lower() for word in status.split(",") if word.strip())
         if not statuses or not statuses <= set(STATUSES):
             wrong = ", ".join(sorted(repr(w[:20]) for w in statuses - set(STATUSES))) or "nothing"
