@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import httpx
 import pytest
 
@@ -179,16 +182,17 @@ def test_filters_by_day_and_window_in_a_zone(api: httpx.Client) -> None:
     day = timed[0]["start_time"][:10]
     on_day = api.get("/v1/leagues/premier-league/games", params={"date": day}).json()["games"]
     assert timed[0] in on_day and all(g["start_time"] is None or g["start_time"][:10] == day for g in on_day)
-    start = timed[-1]["start_time"]
-    later = api.get("/v1/leagues/premier-league/games", params={"from": start}).json()["games"]
-    assert timed[-1] in later and all(g["start_time"] >= start for g in later if g["start_time"])
-    # The same wall time read in Los Angeles is eight hours later in UTC: the game is before it.
-    west = api.get(
-        "/v1/leagues/premier-league/games", params={"from": start[:16], "tz": "America/Los_Angeles"}
-    ).json()["games"]
-    assert timed[-1] not in west
-    east = api.get("/v1/leagues/premier-league/games", params={"from": start[:16], "tz": "Asia/Tokyo"})
-    assert timed[-1] in east.json()["games"]
+    last = timed[-1]["start_time"][:10]
+    later = api.get("/v1/leagues/premier-league/games", params={"from": last}).json()["games"]
+    assert timed[-1] in later and all(g["start_time"][:10] >= last for g in later if g["start_time"])
+    # The same days read in Kiritimati (UTC+14) start fourteen hours earlier in UTC.
+    wide = {"from": day, "to": last, "tz": "Pacific/Kiritimati"}
+    ahead = api.get("/v1/leagues/premier-league/games", params=wide).json()["games"]
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    lower = datetime.combine(date.fromisoformat(day), time(), kiritimati)
+    upper = datetime.combine(date.fromisoformat(last) + timedelta(days=1), time(), kiritimati)
+    inside = [g for g in timed if lower <= datetime.fromisoformat(g["start_time"]) < upper]
+    assert [g for g in ahead if g["start_time"]] == inside
 
 
 @pytest.mark.parametrize(
@@ -199,7 +203,9 @@ def test_filters_by_day_and_window_in_a_zone(api: httpx.Client) -> None:
         ({"date": "2026-13-01"}, "date"),
         ({"date": "yesterday"}, "date"),
         ({"from": "soon"}, "from"),
-        ({"to": "2026-11-01", "from": "2026-11-02"}, "window"),
+        ({"from": "2026-11-22T18:00"}, "from"),
+        ({"to": "20261122"}, "to"),
+        ({"to": ""}, "to"),
         ({"tz": "Mars/Base"}, "tz"),
         ({"tz": "../../etc/passwd"}, "tz"),
     ],
@@ -207,6 +213,11 @@ def test_filters_by_day_and_window_in_a_zone(api: httpx.Client) -> None:
 def test_malformed_filters_are_422_problems(api: httpx.Client, params: dict, named: str) -> None:
     body = assert_problem(api.get("/v1/leagues/nfl/games", params=params), 422)
     assert named in body["detail"]
+
+
+def test_an_empty_window_is_an_empty_answer(api: httpx.Client) -> None:
+    body = api.get("/v1/leagues/nfl/games", params={"from": "2026-11-02", "to": "2026-11-01"}).json()
+    assert body["games"] == [] and body["league"] == "nfl"
 
 
 def test_unknown_parameters_are_400_problems_naming_them(api: httpx.Client) -> None:

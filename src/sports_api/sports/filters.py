@@ -44,24 +44,22 @@ class GameFilter:
             first = last = game.start_time
         elif game.start_date is not None:
             first = datetime.combine(game.start_date, time(), zone)
-            last = datetime.combine(game.start_date + timedelta(days=1), time(), zone) - timedelta(
-                microseconds=1
-            )
+            last = datetime.combine(game.start_date + timedelta(days=1), time(), zone) - _TICK
         else:
             return False
         return (self.start is None or first >= self.start) and (self.end is None or last < self.end)
 
 
 def window(
-    day: date | None, start: date | datetime | None, end: date | datetime | None, zone: ZoneInfo
+    day: date | None, start: date | None, end: date | None, zone: ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:
-    """The instants [start, end) meant by `date`, `from` and `to`, read in `zone`, in UTC.
+    """The instants [start, end) meant by the days `date`, `from` and `to`, read in `zone`, in UTC.
 
-    A date `from` starts at that day's midnight, a date `to` includes the
-    whole day and a time `to` its own instant; naive times are in `zone`;
+    `from` starts at its day's midnight and `to` includes its whole day;
     `date` and `from`/`to` together mean both. Bounds beyond what a datetime
-    can hold (year 1, year 9999) are clamped, not errors. Raises ValueError
-    when the window is empty.
+    can hold (year 1, year 9999) are clamped, not errors. A window that
+    holds no instant (`from` after `to`) is a question with no games, not an
+    error.
     """
     lower = _instant(start, zone, end_of_day=False)
     upper = _instant(end, zone, end_of_day=True)
@@ -70,25 +68,17 @@ def window(
         day_end = _instant(day, zone, end_of_day=True)
         lower = day_start if lower is None else max(lower, day_start)
         upper = day_end if upper is None else min(upper, day_end)
-    if lower is not None and upper is not None and lower >= upper:
-        raise ValueError(
-            "the window is empty: `from` must be before `to`, and inside `date` if both are given"
-        )
     return lower, upper
 
 
 _FIRST, _LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
-def _instant(value: date | datetime | None, zone: ZoneInfo, *, end_of_day: bool) -> datetime | None:
+def _instant(value: date | None, zone: ZoneInfo, *, end_of_day: bool) -> datetime | None:
     if value is None:
         return None
     try:
-        if isinstance(value, datetime):
-            moment = value if value.tzinfo is not None else value.replace(tzinfo=zone)
-            return (moment + _TICK if end_of_day else moment).astimezone(UTC)  # `to` includes its instant
-        return datetime.combine(value + timedelta(days=1) if end_of_day else value, time(), zone).astimezone(
-            UTC
-        )
-    except OverflowError:
+        midnight = datetime.combine(value + timedelta(days=1) if end_of_day else value, time(), zone)
+        return midnight.astimezone(UTC)
+    except OverflowError:  # past year 9999, or before year 1 once in UTC
         return _LAST if end_of_day or value.year > 1 else _FIRST

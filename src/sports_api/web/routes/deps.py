@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -44,6 +45,7 @@ Service = Annotated[SportsService, Depends(_sports_service)]
 Teams = Annotated[TeamCatalogue, Depends(_teams)]
 
 _ANY_STATUS = "|".join(STATUSES)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 ZONES = sorted(available_timezones())
 
 _ACCEPTED: dict[object, frozenset[str]] = {}  # by endpoint: the same in every app
@@ -83,15 +85,15 @@ def _zone(tz: str) -> ZoneInfo:
         raise InvalidParameter(f"tz: {tz[:64]!r} is not an IANA time zone, e.g. Europe/London") from None
 
 
-def _moment(name: str, text: str | None) -> date | datetime | None:
-    if not text:  # `?from=` says no bound
+def _day(name: str, text: str | None) -> date | None:
+    if text is None:
         return None
-    try:  # RFC 3339 allows a lower-case "t" and "z"
-        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.upper())
+    try:
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
     except ValueError:
-        raise InvalidParameter(
-            f"{name}: {text[:40]!r} is not an ISO-8601 date (2026-11-22) or date-time (2026-11-22T18:00)"
-        ) from None
+        raise InvalidParameter(f"{name}: {text[:40]!r} is not a day written YYYY-MM-DD") from None
 
 
 async def game_filter(
@@ -117,18 +119,18 @@ async def game_filter(
         str | None,
         Query(
             alias="from",
-            max_length=40,
-            description="Games starting at or after this date or date-time.",
-            json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
+            max_length=10,
+            description="Games starting on or after this day (YYYY-MM-DD) in `tz`.",
+            json_schema_extra={"format": "date"},
         ),
     ] = None,
     end: Annotated[
         str | None,
         Query(
             alias="to",
-            max_length=40,
-            description="Games starting up to this date (inclusive) or date-time.",
-            json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
+            max_length=10,
+            description="Games starting on or before this day (YYYY-MM-DD) in `tz`.",
+            json_schema_extra={"format": "date"},
         ),
     ] = None,
     tz: Annotated[
@@ -146,13 +148,7 @@ async def game_filter(
         if not statuses or not statuses <= set(STATUSES):
             wrong = ", ".join(sorted(repr(w[:20]) for w in statuses - set(STATUSES))) or "nothing"
             raise InvalidParameter(f"status: {wrong} is not one of {', '.join(STATUSES)}")
-    when = _moment("date", day)
-    if isinstance(when, datetime):
-        raise InvalidParameter("date: a day (YYYY-MM-DD), without a time")
-    try:
-        lower, upper = window(when, _moment("from", start), _moment("to", end), _zone(tz))
-    except ValueError as exc:
-        raise InvalidParameter(str(exc)) from None
+    lower, upper = window(_day("date", day), _day("from", start), _day("to", end), _zone(tz))
     return GameFilter(statuses, lower, upper)
 
 
