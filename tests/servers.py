@@ -13,6 +13,10 @@ from pathlib import Path
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from pydantic import AliasChoices
+
+from sports_api.core.config import Settings
+from sports_api.web.server import BoundedHttpToolsProtocol
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +34,13 @@ class ThreadServer:
         self.app = app
         self.port = free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            http=BoundedHttpToolsProtocol,  # as `python -m sports_api` runs it
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -104,21 +114,15 @@ class ProcessServer:
         return out
 
 
+def _setting_names() -> set[str]:
+    """Every environment variable the settings class reads, aliases included."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names |= {choice.upper() for choice in alias.choices} if isinstance(alias, AliasChoices) else set()
+        names.add(name.upper())
+    return names
+
+
 # Settings the developer's shell may hold; tests start from none of them.
-_APP_VARIABLES = {
-    "SERPAPI_API_KEY",
-    "SPORTS_API_KEY",
-    "SERPAPI_BASE_URL",
-    "DATA_SOURCE",
-    "REDIS_URL",
-    "TTL_LIVE_SECONDS",
-    "TTL_IDLE_SECONDS",
-    "SERPAPI_LOCATION",
-    "SERPAPI_TIME_ZONE",
-    "STALE_MAX_SECONDS",
-    "SERPAPI_MAX_SEARCHES_PER_HOUR",
-    "SERPAPI_TIMEOUT_SECONDS",
-    "LOG_LEVEL",
-    "PORT",
-    "HOST",
-}
+_APP_VARIABLES = _setting_names()

@@ -11,6 +11,7 @@ import uvicorn
 from sports_api.core import logs
 from sports_api.core.config import DataSource, Settings
 from sports_api.web.app import create_app
+from sports_api.web.server import BoundedHttpToolsProtocol
 
 # The ALB's default idle timeout is 60 s; keep connections open longer so the
 # balancer, not the app, closes them (otherwise it sees resets as 502s).
@@ -41,6 +42,8 @@ def main() -> None:
     uvicorn.run(
         create_app(settings),
         host=settings.host,
+        # httptools, with a size cap and a read deadline on request heads (web/server.py).
+        http=BoundedHttpToolsProtocol,
         port=settings.port,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,

@@ -18,6 +18,7 @@ from sports_api.core import context, logs
 from sports_api.web import hot
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+_ASKED_HEAD = "sports_api.head"  # scope key: a HEAD request answered as its GET (`as_get`)
 
 
 class RequestContextMiddleware:
@@ -58,13 +59,44 @@ async def answer_hot(answer: hot.HotAnswer, scope: Scope, send: Send, now: float
         _log(scope, status, started, request_id, answer.cache, None)
 
 
+def as_get(scope: Scope, send: Send) -> tuple[Scope, Send]:
+    """A HEAD request, answered as its GET would be, without the body.
+
+    Every GET route, and the hot answers in front of them, then answer HEAD
+    (uptime checkers and `curl -I` send it) with the GET's status and headers,
+    Content-Length included, whichever server runs the app.
+    """
+
+    async def send_without_body(message: Message) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            message = {**message, "body": b""}
+        await send(message)
+
+    return {**scope, "method": "GET", _ASKED_HEAD: True}, send_without_body
+
+
+def without_trailing_slash(scope: Scope) -> Scope:
+    """`/v1/leagues/nfl/games/` routed as `/v1/leagues/nfl/games`.
+
+    Starlette's `redirect_slashes` would answer it with a redirect to an
+    absolute URL built from the `Host` header, which the caller chooses; the
+    app turns that off and matches both forms instead.
+    """
+    path = scope["path"].rstrip("/") or "/"
+    raw = scope.get("raw_path")
+    changed = {**scope, "path": path}
+    if raw:
+        changed["raw_path"] = raw.rstrip(b"/") or b"/"
+    return changed
+
+
 def _log(
     scope: Scope, status: int, started: float, request_id: bytes, cache: str | None, upstream_ms: float | None
 ) -> None:
     logs.access(
         request_id.decode(),
         {
-            "method": scope["method"],
+            "method": "HEAD" if _ASKED_HEAD in scope else scope["method"],
             "path": scope["path"],
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
