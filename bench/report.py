@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import quota_day
+
 
 def _n(value: Any, digits: int = 0) -> str:
     if value is None:
@@ -105,6 +107,8 @@ def table(results: dict[str, Any]) -> str:
         ]
     failed = [name for name, ok in results["checks"].items() if not ok]
     lines += ["", "Checks: " + ("all passed" if not failed else "FAILED: " + ", ".join(failed))]
+    if "quota_day" in results:
+        lines += ["", quota_day.table(results["quota_day"])]
     return "\n".join(lines)
 
 

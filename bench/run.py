@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import report, scenarios
+from . import quota_day, report, scenarios
 from .load import WRK
 from .procs import LOAD_CPU, PINNED, SERVER_CPU, FakeUpstream
 
@@ -39,6 +39,7 @@ SCENARIOS: list[tuple[str, Callable[[scenarios.Context], dict[str, Any]]]] = [
     ("upstream_down", scenarios.upstream_down),
     ("soak", scenarios.soak),
     ("overload", scenarios.overload),
+    ("quota_day", lambda ctx: quota_day.simulate()),  # virtual time, in process: no servers
 ]
 
 

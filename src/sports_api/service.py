@@ -7,7 +7,15 @@ search, and every other caller waits for its result. The answer is
 normalised once, into a document (games and, when Google showed one, a
 table), and kept with its own freshness (`quota/freshness.py`). When the
 upstream fails, a copy up to `stale_max` seconds old is served instead,
-marked stale. After a 429, nobody searches until its Retry-After has passed.
+marked stale. After a 429, nobody searches until its Retry-After has passed;
+after repeated 5xx or timeouts, nobody searches until a back-off has passed.
+
+Every search is paid for from the budget (`quota/budget.py`): a place is
+taken before it goes out, in the share of its kind (a league, a catalogue
+team, a name outside the catalogue, and the client who asked), and kept only
+if the search succeeds; a failed attempt gives it back and counts as a
+failure instead. A live answer's freshness stretches as the hour's
+allowance runs low, so live refreshes slow down before other searches stop.
 """
 
 from __future__ import annotations
@@ -26,10 +34,19 @@ import anyio
 from sports_api.cache import Entry, Store
 from sports_api.cache.flight import SingleFlight
 from sports_api.core import context
-from sports_api.core.errors import BudgetExhausted, UpstreamError, UpstreamRateLimited, UpstreamTimeout
-from sports_api.quota.budget import Budget
+from sports_api.core.errors import (
+    BudgetExhausted,
+    ClientShareExhausted,
+    ServiceError,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+)
+from sports_api.quota.account import AccountMonitor
+from sports_api.quota.budget import Budget, Grant, Kind
 from sports_api.quota.cooldown import Cooldown
 from sports_api.quota.freshness import Freshness
+from sports_api.sports.models import Document
 from sports_api.sports.normalize import Reading, normalize
 from sports_api.sports.teams import TeamCatalogue
 from sports_api.upstream import Lookup, Source
@@ -69,6 +86,9 @@ class SportsService:
         upstream_timeout: float,
         zone: ZoneInfo,
         teams: TeamCatalogue,
+        cooldown: Cooldown | None = None,
+        account: AccountMonitor | None = None,
+        on_document: Callable[[Document, float, str, Lookup], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
@@ -81,7 +101,10 @@ class SportsService:
         self._teams = teams
         self._clock = clock
         self._flight = SingleFlight()
-        self._cooldown = Cooldown()
+        self._cooldown = cooldown or Cooldown()
+        self.account = account
+        # Told of every document a search produced (the archive); must not block or raise.
+        self._on_document = on_document
 
     @property
     def source_name(self) -> str:
@@ -96,22 +119,57 @@ class SportsService:
     def time_zone(self) -> str:
         return self._zone.key
 
-    async def get(self, lookup: Lookup) -> Result:
+    @property
+    def budget(self) -> Budget:
+        return self._budget
+
+    async def get(self, lookup: Lookup, client: str | None = None) -> Result:
+        """The answer for `lookup`; `client` (default: the request's) is who pays for a search."""
+        ctx = context.current()
+        who = client or (ctx.client if ctx and ctx.client else "anonymous")
         key = f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
         known = await self._store.get(key)
         result = self._fresh(known, self._clock())
         if result is None:
-            result = await self._flight.run(key, lambda: self._refresh(lookup, key, known))
-        if ctx := context.current():
+            result = await self._flight.run(key, lambda: self._refresh(lookup, key, known, who))
+        if ctx:
             ctx.cache = result.cache
         return result
+
+    def readiness_problems(self) -> list[str]:
+        """What keeps this service from answering new data for long: a plan with no searches left."""
+        account = self._budget.pacer.account
+        if self._source.metered and account is not None and account.plan_searches_left <= 0:
+            read = datetime.fromtimestamp(account.read_at, UTC).isoformat(timespec="seconds")
+            return [f"SerpAPI's plan has no searches left this month (Account API, {read})"]
+        return []
+
+    async def quota(self, client: str | None) -> dict[str, object]:
+        """The plan, the hour's allowance and shares, and the cool-down: GET /v1/quota."""
+        now = self._clock()
+        account = self._budget.pacer.account
+        plan: dict[str, object] = {
+            "searches_left": account.plan_searches_left if account else None,
+            "searches_per_month": account.searches_per_month if account else None,
+            "this_month_usage": account.this_month_usage if account else None,
+            "read_at": account.read_at if account else None,
+            "hourly_rate": round(rate, 2) if (rate := self._budget.pacer.rate(now)) is not None else None,
+            "account_api": self.account.state() if self.account else None,
+        }
+        return {
+            "source": self._source.name,
+            "metered": self._source.metered,
+            "plan": plan,
+            "hour": await self._budget.status(client),
+            "cooldown": self._cooldown.state(now),
+        }
 
     def _fresh(self, entry: Entry | None, now: float, state: Literal["hit", "miss"] = "hit") -> Result | None:
         if entry is None or entry.fresh_until <= now:
             return None
         return Result(entry, state)
 
-    async def _refresh(self, lookup: Lookup, key: str, known: Entry | None) -> Result:
+    async def _refresh(self, lookup: Lookup, key: str, known: Entry | None, client: str) -> Result:
         deadline = time.monotonic() + self._wait
         lock = await self._store.try_lock(key, self._wait)
         while lock is None:
@@ -128,37 +186,79 @@ class SportsService:
             # The key may have been refreshed between our read and the lock.
             if result := self._fresh(await self._store.get(key), self._clock(), "miss"):
                 return result
-            return await self._fetch(lookup, key, known)
+            return await self._fetch(lookup, key, known, client)
         finally:
             await lock.release()
 
-    async def _fetch(self, lookup: Lookup, key: str, known: Entry | None) -> Result:
+    async def _fetch(self, lookup: Lookup, key: str, known: Entry | None, client: str) -> Result:
+        grant: Grant | None = None
         try:
-            if wait := self._cooldown.remaining(self._clock()):
-                raise UpstreamRateLimited(
-                    "SerpAPI's rate limit is in force; the service is not searching until it passes",
-                    retry_after=wait,
-                )
+            self._cooldown.check(self._clock())
+        except UpstreamError as exc:
+            log.warning("no search for %s: %s", lookup.key, exc.detail, extra={"event": exc.kind})
+            return self._stale_or_raise(known, exc)
+        try:
             if self._source.metered:
-                await self._budget.spend()
-            # A live game is worth a fresh (paid) search; anything else may come
-            # from SerpAPI's own hour-long cache for free.
-            no_cache = known is not None and self._freshness.is_live(known.document(), self._clock())
+                grant = await self._budget.acquire(_kind(lookup), client)
+        except (BudgetExhausted, ClientShareExhausted) as exc:
+            self._cooldown.settled()  # a probe that did not go out
+            log.warning("no search for %s: %s", lookup.key, exc.detail, extra={"event": exc.kind})
+            return self._stale_or_raise(known, exc)
+        # A live game is worth a fresh (paid) search; anything else may come
+        # from SerpAPI's own hour-long cache for free.
+        no_cache = known is not None and self._freshness.is_live(known.document(), self._clock())
+        try:
             payload = await self._source.fetch(lookup, no_cache=no_cache)
-        except (UpstreamError, BudgetExhausted) as exc:
-            if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
-                self._cooldown.start(exc.retry_after, self._clock())
+        except UpstreamError as exc:
+            self._failed(exc)  # first: the place given back must not go to a search during the pause
+            if grant is not None:
+                await grant.failed()
             log.warning("upstream failed for %s: %s", lookup.key, exc.detail, extra={"event": exc.kind})
             return self._stale_or_raise(known, exc)
+        except BaseException:
+            self._cooldown.settled()
+            raise
+        if grant is not None:
+            await grant.succeeded()
+        self._cooldown.succeeded()
         now = self._clock()
         reading = Reading(datetime.fromtimestamp(now, UTC), self._zone, self._teams, lookup.league)
-        document = normalize(payload, reading)
-        entry = Entry.build(document, self._source.name, now, now + self._freshness.seconds(document, now))
+        # Off the event loop: even a bounded hostile payload takes a while to read.
+        document = await anyio.to_thread.run_sync(normalize, payload, reading)
+        if self._on_document is not None:
+            self._on_document(document, now, self._source.name, lookup)
+        seconds = self._freshness.seconds(document, now)
+        if self._source.metered and self._freshness.is_live(document, now):
+            seconds = math.ceil(round(seconds * await self._budget.live_stretch(), 3))
+        entry = Entry.build(document, self._source.name, now, now + seconds)
         await self._store.put(key, entry, max(int(entry.fresh_until - now), self._stale_max))
         return Result(entry, "miss")
 
-    def _stale_or_raise(self, known: Entry | None, exc: Exception) -> Result:
+    def _failed(self, exc: UpstreamError) -> None:
+        now = self._clock()
+        if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
+            self._cooldown.start(exc.retry_after, now)
+            self._cooldown.settled()
+        elif Cooldown.counts_as_outage(exc):
+            if wait := self._cooldown.failed(now):
+                log.warning(
+                    "upstream failed %d times in a row; no search for %.0f s",
+                    self._cooldown.failures,
+                    wait,
+                    extra={"event": "upstream_backoff"},
+                )
+        else:
+            self._cooldown.settled()
+
+    def _stale_or_raise(self, known: Entry | None, exc: ServiceError) -> Result:
         if known is not None and known.age(self._clock()) <= self._stale_max:
             log.warning("serving stale copy", extra={"event": "stale_served"})
             return Result(known, "stale")
         raise exc
+
+
+def _kind(lookup: Lookup) -> Kind:
+    """Which share a search for `lookup` is paid from."""
+    if lookup.kind != "team":
+        return Kind.LEAGUE
+    return Kind.TEAM if lookup.team is not None else Kind.UNKNOWN

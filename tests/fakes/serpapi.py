@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import socket
+import struct
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -30,6 +32,14 @@ MODES = (
     "reset",  # headers promise more body than is sent, then the connection closes
     "hang",  # never answers (until the client gives up)
     "status",  # the HTTP status in `status`, with SerpAPI's error body
+    # Hostile modes (the chaos suite): what no real SerpAPI sends, but a broken one or a
+    # man in the middle could.
+    "huge",  # a 200 JSON body of `size` bytes (its games repeated), sent in chunks
+    "nested",  # a 200 JSON body nested `depth` levels deep inside sports_results
+    "absurd",  # the real payload with every score `digits` digits long, and raw JSON numbers as long
+    "redirect",  # 302 to itself, forever: each hop is another call
+    "drip",  # a 200 whose body comes one byte every `drip_interval` s (at most `size` bytes)
+    "rst",  # part of the body, then a TCP reset (SO_LINGER 0) instead of a clean close
 )
 
 
@@ -39,6 +49,10 @@ class Behaviour:
     status: int = 500
     latency: float = 0.0  # seconds before answering
     retry_after: str | None = None
+    size: int = 45 * 1024 * 1024  # bytes, for "huge" and the cap on "drip"
+    depth: int = 100_000  # for "nested"
+    digits: int = 5_000  # for "absurd"
+    drip_interval: float = 1.0  # seconds between bytes, for "drip"
 
 
 @dataclass
@@ -73,6 +87,7 @@ class FakeSerpApi:
         self._server = _Server((host, port), self._handler())
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        self.plan = AccountPlan()  # issue 11: /account.json and live games
 
     @property
     def url(self) -> str:
@@ -102,6 +117,11 @@ class FakeSerpApi:
         self._server.server_close()
 
     def payload_for(self, query: str) -> dict:
+        if query.casefold() in self.plan.live:
+            return live_payload(self._payload_for(query))
+        return self._payload_for(query)
+
+    def _payload_for(self, query: str) -> dict:
         found = self._payloads.get(query.casefold())
         if found is not None:
             return found
@@ -128,9 +148,12 @@ class FakeSerpApi:
                 if url.path == "/_stats":
                     stats = fake.stats
                     return self._json(200, {"calls": stats.calls, "queries": stats.queries[-50:]})
+                if url.path == "/account.json":
+                    return self._account(parse_qs(url.query))
                 if url.path not in ("/search", "/search.json"):
                     return self._json(404, {"error": "Not found"})
                 params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                fake.plan.searched(params, fake.behaviour.mode)
                 with fake._lock:
                     fake.stats.calls += 1
                     fake.stats.queries.append(params.get("q", ""))
@@ -149,6 +172,20 @@ class FakeSerpApi:
                 fake.set(**body)
                 self._json(200, asdict(fake.behaviour))
 
+            def _account(self, query: dict[str, list[str]]) -> None:
+                plan = fake.plan
+                with fake._lock:
+                    plan.account_calls += 1
+                    plan.account_keys.update(query.get("api_key", []))
+                if plan.account_mode == "hang":
+                    fake._stopped.wait(60)
+                elif plan.account_mode == "status":
+                    self._json(plan.account_status, {"error": f"HTTP {plan.account_status} from fake"})
+                elif plan.account_mode == "malformed":
+                    self._raw(200, b"<html>not json</html>", "text/html")
+                else:
+                    self._json(200, plan.body())
+
             def _answer(self, behaviour: Behaviour, params: dict[str, str]) -> None:
                 mode = behaviour.mode
                 if mode == "hang":
@@ -163,6 +200,31 @@ class FakeSerpApi:
                 elif mode == "truncated":
                     body = json.dumps(fake.payload_for(params.get("q", ""))).encode()
                     self._raw(200, body[: len(body) // 2])
+                elif mode == "huge":
+                    self._huge(behaviour.size, fake.payload_for(params.get("q", "")))
+                elif mode == "nested":
+                    depth = behaviour.depth
+                    self._raw(200, b'{"sports_results": {"games": ' + b"[" * depth + b"]" * depth + b"}}")
+                elif mode == "absurd":
+                    self._raw(200, _absurd(fake.payload_for(params.get("q", "")), behaviour.digits))
+                elif mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif mode == "drip":
+                    self._drip(behaviour)
+                elif mode == "rst":
+                    body = json.dumps(fake.payload_for(params.get("q", ""))).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[:100])
+                    self.wfile.flush()
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    self.close_connection = True
                 elif mode == "reset":
                     body = json.dumps(fake.payload_for(params.get("q", ""))).encode()
                     self.send_response(200)
@@ -175,6 +237,41 @@ class FakeSerpApi:
                     self.close_connection = True
                 else:
                     self._json(200, fake.payload_for(params.get("q", "")))
+
+            def _huge(self, size: int, payload: dict) -> None:
+                """`{"sports_results": {"games": [game, game, ...]}}` of about `size` bytes."""
+                games = payload["sports_results"].get("games") or [{"teams": []}]
+                item = json.dumps(games[0]).encode()
+                head, tail = b'{"sports_results": {"games": [', b"]}}"
+                count = max(1, (size - len(head) - len(tail)) // (len(item) + 1))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(head) + count * (len(item) + 1) - 1 + len(tail)))
+                self.end_headers()
+                batch = 256
+                with contextlib.suppress(OSError):  # the client may stop reading: that is the point
+                    self.wfile.write(head)
+                    for start in range(0, count, batch):
+                        n = min(batch, count - start)
+                        sep = b"," if start + n < count else b""
+                        self.wfile.write(b",".join([item] * n) + sep)
+                    self.wfile.write(tail)
+                self.close_connection = True
+
+            def _drip(self, behaviour: Behaviour) -> None:
+                """A valid body, one byte at a time; bounded by `size` bytes and the fake's stop."""
+                body = json.dumps(NO_RESULTS).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    for byte in body[: behaviour.size]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        if fake._stopped.wait(behaviour.drip_interval):
+                            break
+                self.close_connection = True
 
             def _json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
                 self._raw(status, json.dumps(body).encode(), headers=headers)
@@ -195,6 +292,81 @@ class FakeSerpApi:
                 self.wfile.write(body)
 
         return Handler
+
+
+def _absurd(payload: dict, digits: int) -> bytes:
+    """The payload with every score a string of `digits` nines, and a bare JSON number as long."""
+    results = json.loads(json.dumps(payload["sports_results"]))
+    blocks = [results.get("game_spotlight"), *(results.get("games") or [])]
+    for block in filter(None, blocks):
+        for team in block.get("teams", []):
+            team["score"] = "9" * digits
+    body = json.dumps({"search_metadata": {"status": "Success"}, "sports_results": results}).encode()
+    # A bare number orjson reads as a float (or refuses, past a double); json.dumps cannot write it.
+    return body[:-1] + b', "total_results": ' + b"9" * digits + b"}"
+
+
+# ---- issue 11: the Account API and live games -----------------------------------
+
+
+@dataclass
+class AccountPlan:
+    """What `/account.json` says, and which queries answer with a game in progress.
+
+    Successful searches (mode "ok") use the plan up as SerpAPI's would:
+    `plan_searches_left` goes down and `this_month_usage` up by one.
+    """
+
+    plan_searches_left: int = 5000
+    searches_per_month: int = 5000
+    this_month_usage: int = 0
+    this_hour_searches: int = 0
+    account_rate_limit_per_hour: int = 1000
+    account_mode: str = "ok"  # "ok", "status" (HTTP `account_status`), "hang", "malformed"
+    account_status: int = 500
+    account_calls: int = 0
+    account_keys: set[str] = field(default_factory=set)
+    live: set[str] = field(default_factory=set)  # casefolded queries whose first game is in progress
+    no_cache: list[str] = field(default_factory=list)  # queries sent with no_cache=true
+
+    def searched(self, params: dict[str, str], mode: str) -> None:
+        if params.get("no_cache") == "true":
+            self.no_cache.append(params.get("q", ""))
+        if mode == "ok":
+            self.plan_searches_left = max(0, self.plan_searches_left - 1)
+            self.this_month_usage += 1
+            self.this_hour_searches += 1
+
+    def body(self) -> dict:
+        return {
+            "account_id": "fake",
+            "api_key": "redacted",
+            "plan_id": "fake",
+            "searches_per_month": self.searches_per_month,
+            "plan_searches_left": self.plan_searches_left,
+            "extra_credits": 0,
+            "total_searches_left": self.plan_searches_left,
+            "this_month_usage": self.this_month_usage,
+            "this_hour_searches": self.this_hour_searches,
+            "last_hour_searches": 0,
+            "account_rate_limit_per_hour": self.account_rate_limit_per_hour,
+        }
+
+
+def live_payload(payload: dict) -> dict:
+    """The payload with its first game in progress today ("Live", 1-0) and in the spotlight."""
+    payload = copy.deepcopy(payload)
+    results = payload.get("sports_results", {})
+    games = results.get("games") or []
+    if not games:
+        return payload
+    game = games[0]
+    game["status"], game["date"] = "Live", "today"
+    game.pop("time", None)
+    for team, score in zip(game.get("teams", []), ("1", "0"), strict=False):
+        team["score"] = score
+    results.pop("game_spotlight", None)
+    return payload
 
 
 def main() -> None:

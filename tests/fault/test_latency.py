@@ -54,7 +54,8 @@ def test_slow_searches_under_the_timeout_delay_only_their_own_keys(live, fake_se
 
 
 def test_spike_past_the_timeout_is_504_on_time_then_recovers(live, fake_serpapi: FakeSerpApi) -> None:
-    server = live(serpapi_timeout_seconds=0.5)
+    # A back-off short enough to wait out here; tests/unit/test_quota.py covers its growth and jitter.
+    server = live(serpapi_timeout_seconds=0.5, backoff_base_seconds=0.2, backoff_max_seconds=0.4)
     fake_serpapi.set(latency=1.5)
     keys = SLOW + FAST
 
@@ -69,6 +70,7 @@ def test_spike_past_the_timeout_is_504_on_time_then_recovers(live, fake_serpapi:
     assert fake_serpapi.calls == len(keys)  # three callers per key, one search each
 
     fake_serpapi.set(latency=0.0)
+    time.sleep(0.5)  # the back-off after repeated timeouts: no search until it has passed
     after = [httpx.get(server.url + path(s), timeout=5) for s in keys]
     assert [(r.status_code, r.json()["cache"]) for r in after] == [(200, "miss")] * len(keys)
     assert httpx.get(server.url + "/health").status_code == 200

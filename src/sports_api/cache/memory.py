@@ -44,12 +44,17 @@ class MemoryStore:
         # One process: the in-process single-flight already lets only one caller through.
         return _NoLock()
 
-    async def incr(self, counter: str, expire_seconds: int) -> int:
+    async def incr(self, counter: str, expire_seconds: int, amount: int = 1) -> int:
         now = self._clock()
         self._counters = {k: v for k, v in self._counters.items() if v[0] > now}
         expires, value = self._counters.get(counter, (now + expire_seconds, 0))
-        self._counters[counter] = (expires, value + 1)
-        return value + 1
+        self._counters[counter] = (expires, value + amount)
+        return value + amount
+
+    async def counts(self, counters: list[str]) -> list[int]:
+        now = self._clock()
+        kept = (self._counters.get(counter) for counter in counters)
+        return [found[1] if found is not None and found[0] > now else 0 for found in kept]
 
     async def ping(self) -> None:
         return None

@@ -26,8 +26,15 @@ class Store(Protocol):
         """A lock on refreshing `key` across processes, or None if another holds it."""
         ...
 
-    async def incr(self, counter: str, expire_seconds: int) -> int:
-        """Add one to a counter that disappears after `expire_seconds`; the new value."""
+    async def incr(self, counter: str, expire_seconds: int, amount: int = 1) -> int:
+        """Add `amount` (negative to give back) to a counter that disappears after `expire_seconds`.
+
+        The new value; StoreUnavailable when the store cannot count.
+        """
+        ...
+
+    async def counts(self, counters: list[str]) -> list[int]:
+        """The counters' values, 0 for those not set; StoreUnavailable when the store cannot count."""
         ...
 
     async def ping(self) -> None: ...

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
+from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, HttpUrl, SecretStr, field_validator
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ArchiveBackend = Literal["sqlite", "dynamodb", "off"]
 
 
 class DataSource(StrEnum):
@@ -41,6 +45,59 @@ class Settings(BaseSettings):
         default=60,
         ge=0,
         description="Upstream budget per clock hour (shared across tasks with Redis).",
+    )
+    serpapi_max_failed_searches_per_hour: int = Field(
+        default=10,
+        ge=0,
+        description="Failed upstream attempts (5xx, timeouts, 429s) allowed per clock hour, apart from "
+        "the searches: failures do not count against the plan's pacing.",
+    )
+    serpapi_account_refresh_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="How often SerpAPI's Account API (free) is read for the plan's searches left; "
+        "it is also read at start-up.",
+    )
+    serpapi_account_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=25, description="Total time allowed for one Account API read."
+    )
+    client_searches_per_hour: int = Field(
+        default=20,
+        ge=0,
+        description="Searches for team names outside the catalogue that one client (API Gateway's "
+        "API key id, else its address) may cause per clock hour; past it, 429 with Retry-After.",
+    )
+    unknown_team_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=0.5,
+        description="The part of the hour's searches that names outside the catalogue may spend, "
+        "all clients together (at most half).",
+    )
+    league_reserve_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="The part of the hour's searches kept for the catalogue's leagues (games and "
+        "tables): team searches cannot spend it.",
+    )
+    backoff_after_failures: int = Field(
+        default=2,
+        ge=1,
+        description="Consecutive upstream 5xx or timeouts after which no key searches until a back-off "
+        "has passed.",
+    )
+    backoff_base_seconds: float = Field(
+        default=5.0, gt=0, description="The first back-off; it doubles (jittered) with each failed probe."
+    )
+    backoff_max_seconds: float = Field(default=300.0, gt=0, description="The longest back-off.")
+    redis_breaker_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="After a Redis error, how long nothing is sent to Redis (copies and counts stay "
+        "in the task) before one call tries again.",
     )
     data_source: DataSource = DataSource.AUTO
 
@@ -78,6 +135,50 @@ class Settings(BaseSettings):
         default=None, description="Shared cache for several tasks, e.g. redis://host:6379/0."
     )
 
+    # The archive of every game seen, and each caller's favourite teams (`archive/`).
+    archive_backend: ArchiveBackend = Field(
+        default="sqlite",
+        description="Where results and favourites are kept: `sqlite` (a file under DATA_DIR; one task), "
+        "`dynamodb` (the table ARCHIVE_TABLE; shared by every task), or `off`.",
+    )
+    data_dir: Path = Field(
+        default=Path(".data"),
+        description="Directory of the SQLite archive (`archive.sqlite3`); created when missing.",
+    )
+    archive_table: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=255,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="The DynamoDB table when ARCHIVE_BACKEND=dynamodb (the service stack creates it).",
+    )
+    archive_endpoint_url: str | None = Field(
+        default=None,
+        description="Another DynamoDB endpoint (DynamoDB Local, moto); unset in AWS.",
+    )
+    archive_region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
+        description="The AWS region of ARCHIVE_TABLE; unset: AWS_REGION, else the SDK's own default.",
+    )
+    archive_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Forget a game this many days after it was last seen (DynamoDB TTL, or a purge in "
+        "SQLite); unset keeps everything.",
+    )
+    archive_queue_size: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Answers waiting to be archived; past it a new answer is dropped (and counted), "
+        "never waited for.",
+    )
+    favourites_max: int = Field(
+        default=20, ge=1, le=100, description="How many favourite teams one caller may keep."
+    )
+
     log_level: str = "INFO"
     host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
     port: int = Field(default=8080, ge=1, le=65535)
@@ -91,6 +192,21 @@ class Settings(BaseSettings):
         ge=1,
         description="How long in-flight requests may run after SIGTERM; under the ECS stop timeout.",
     )
+
+    @field_validator(
+        "archive_table", "archive_endpoint_url", "archive_region", "archive_retention_days", mode="before"
+    )
+    @classmethod
+    def _blank_archive_setting_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _archive_table_named(self) -> Settings:
+        if self.archive_backend == "dynamodb" and not self.archive_table:
+            raise ValueError("ARCHIVE_BACKEND=dynamodb needs ARCHIVE_TABLE")
+        return self
 
     @field_validator("serpapi_api_key", "redis_url", mode="before")
     @classmethod

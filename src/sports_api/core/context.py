@@ -15,6 +15,7 @@ class RequestContext:
     request_id: str
     cache: str | None = None
     upstream_ms: float | None = None
+    client: str | None = None  # who asked, for fair shares of the quota (`quota/clients.py`)
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)

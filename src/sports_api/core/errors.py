@@ -6,11 +6,14 @@ about HTTP frameworks.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class ServiceError(Exception):
     status = 500
     kind = "internal"
     title = "Internal error"
+    headers: ClassVar[dict[str, str]] = {}  # sent with the problem, e.g. WWW-Authenticate
 
     def __init__(self, detail: str, *, retry_after: int | None = None, **extra: object) -> None:
         super().__init__(detail)
@@ -41,6 +44,20 @@ class BudgetExhausted(ServiceError):
     title = "Upstream search budget exhausted"
 
 
+class ShareSpent(BudgetExhausted):
+    """A part of the hour's searches is spent: the part for names outside the catalogue, the part
+    kept for the catalogue's leagues, or the small allowance for failed attempts. Same kind as the
+    budget: to a client it is the same situation."""
+
+
+class ClientShareExhausted(ServiceError):
+    """This client has caused its hour's part of the searches for names outside the catalogue."""
+
+    status = 429
+    kind = "client-share-exhausted"
+    title = "Too many searches for names outside the catalogue"
+
+
 class UpstreamError(ServiceError):
     """SerpAPI failed; a stale copy may still answer instead."""
 
@@ -55,6 +72,16 @@ class UpstreamUnavailable(UpstreamError):
     status = 502
     kind = "upstream-unavailable"
     title = "Upstream unavailable"
+
+
+class UpstreamBackingOff(UpstreamUnavailable):
+    """After repeated 5xx or timeouts no search is sent until the back-off has passed.
+
+    Nothing was tried, so 503 with Retry-After rather than 502; the kind stays
+    `upstream-unavailable`, the failure the back-off answers to.
+    """
+
+    status = 503
 
 
 class UpstreamBadResponse(UpstreamError):
@@ -103,3 +130,37 @@ class InvalidParameter(ServiceError):
     status = 422
     kind = "invalid-request"
     title = "Invalid request"
+
+
+class Unauthenticated(ServiceError):
+    """A route that needs to know the caller (`/v1/me/*`) got no trusted API key id."""
+
+    status = 401
+    kind = "unauthenticated"
+    title = "Caller not identified"
+    # RFC 9110 §15.5.2: a 401 names how to authenticate; API Gateway takes the key as `x-api-key`.
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'ApiKey header="x-api-key"'}
+
+
+class InvalidCursor(ServiceError):
+    """A `cursor` this service did not hand out, or one from another query."""
+
+    status = 422
+    kind = "invalid-cursor"
+    title = "Invalid cursor"
+
+
+class FavouritesFull(ServiceError):
+    """The caller already follows as many teams as the service keeps per caller."""
+
+    status = 409
+    kind = "favourites-full"
+    title = "Too many favourite teams"
+
+
+class ArchiveUnavailable(ServiceError):
+    """The archive (SQLite file or DynamoDB table) cannot be read or written, or is turned off."""
+
+    status = 503
+    kind = "archive-unavailable"
+    title = "Archive unavailable"

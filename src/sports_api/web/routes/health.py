@@ -30,6 +30,8 @@ async def ready(request: Request) -> Readiness:
         await state.store.ping()
     except StoreUnavailable as exc:
         problems.append(str(exc))
+    if state.sports is not None:
+        problems += state.sports.readiness_problems()
     if problems:
         raise Misconfigured("; ".join(problems))
     return Readiness(source=state.settings.effective_source.value, cache=state.store.kind)
