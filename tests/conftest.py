@@ -13,9 +13,11 @@ FAKE_KEY = "test-key-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     for name in _APP_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    # The archive (SQLite by default) writes under DATA_DIR: a directory per test, never the checkout.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
 def settings(**values: object) -> Settings:

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from sports_api.core import context
 from sports_api.core.errors import ServiceError
@@ -51,7 +52,7 @@ def problem(
 
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    headers = {**exc.headers, **({"Retry-After": str(exc.retry_after)} if exc.retry_after else {})} or None
     return problem(
         exc.status, exc.title, exc.detail, request.url.path, kind=exc.kind, headers=headers, **exc.extra
     )
@@ -61,7 +62,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if exc.detail != title else None
-    return problem(exc.status_code, title, detail, request.url.path, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path; a path served by several
+        # routes (PUT and DELETE /v1/me/teams/{team}) allows all of theirs.
+        headers = {**(headers or {}), "Allow": _allowed(request)}
+    return problem(exc.status_code, title, detail, request.url.path, headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
