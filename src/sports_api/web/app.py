@@ -10,19 +10,21 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from sports_api import __version__
+from sports_api.archive import Archive
 from sports_api.cache import MemoryStore, Store
 from sports_api.core.config import DataSource, Settings
-from sports_api.quota.budget import Budget
 from sports_api.quota.freshness import Freshness
+from sports_api.quota.wiring import Quota
 from sports_api.service import SportsService
 from sports_api.sports.teams import TeamCatalogue
 from sports_api.upstream import Source
 from sports_api.upstream.demo import DemoSource
 from sports_api.upstream.serpapi import SerpApiSource
-from sports_api.web import problems
+from sports_api.web import openapi, problems
 from sports_api.web.hot import HotAnswers
-from sports_api.web.middleware import RequestContextMiddleware, answer_hot
-from sports_api.web.routes import health, leagues, teams
+from sports_api.web.middleware import RequestContextMiddleware, answer_hot, as_get, without_trailing_slash
+from sports_api.web.routes import health, leagues, me, pages, results, teams
+from sports_api.web.routes import quota as quota_routes
 
 DESCRIPTION = """
 Live game schedules and scores for leagues and teams, from Google's sports
@@ -48,12 +50,17 @@ class SportsApi(FastAPI):
     hot_answers: HotAnswers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            now = time.time()
-            answer = self.hot_answers.get(scope["path"], scope["query_string"], now)
-            if answer is not None:
-                await answer_hot(answer, scope, send, now)
-                return
+        if scope["type"] == "http":
+            if scope["method"] == "HEAD":
+                scope, send = as_get(scope, send)
+            if scope["path"][-1:] == "/" and scope["path"] != "/":
+                scope = without_trailing_slash(scope)
+            if scope["method"] == "GET":
+                now = time.time()
+                answer = self.hot_answers.get(scope["path"], scope["query_string"], now)
+                if answer is not None:
+                    await answer_hot(answer, scope, send, now)
+                    return
         await super().__call__(scope, receive, send)
 
 
@@ -62,7 +69,7 @@ def _store(settings: Settings) -> Store:
         return MemoryStore()
     from sports_api.cache.redis import RedisStore
 
-    return RedisStore(settings.redis_url.get_secret_value())
+    return RedisStore(settings.redis_url.get_secret_value(), breaker_seconds=settings.redis_breaker_seconds)
 
 
 def _source(settings: Settings, teams: TeamCatalogue) -> Source | None:
@@ -84,10 +91,17 @@ def create_app(settings: Settings | None = None) -> SportsApi:
     catalogue = TeamCatalogue.load()
     source = _source(settings, catalogue)
     hot_answers = HotAnswers()
+    quota = Quota.build(settings, store, metered=source is not None and source.metered)
+    archive = Archive.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with quota.running():
+            await archive.start()
+            try:
+                yield
+            finally:
+                await archive.stop()
         hot_answers.clear()
         await store.close()
 
@@ -96,6 +110,13 @@ def create_app(settings: Settings | None = None) -> SportsApi:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Its redirects are absolute URLs built from the caller's Host header;
+        # `SportsApi.__call__` matches a trailing slash instead.
+        redirect_slashes=False,
+        # Served by routes/pages.py from local files, not a CDN.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
         # No OpenTelemetry SDK is installed, so FastAPI's native telemetry
         # could never export; left on, it still looks up the global providers
         # (environment variables included) on every request.
@@ -103,6 +124,8 @@ def create_app(settings: Settings | None = None) -> SportsApi:
         openapi_tags=[
             {"name": "leagues", "description": "The catalogue, each league's games and its table."},
             {"name": "teams", "description": "The team catalogue, and one team's games across competitions."},
+            {"name": "results", "description": "Every game the service has seen, kept past Google's box."},
+            {"name": "me", "description": "The caller's favourite teams (API Gateway's API key id)."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
@@ -110,22 +133,29 @@ def create_app(settings: Settings | None = None) -> SportsApi:
     app.state.store = store
     app.hot_answers = hot_answers
     app.state.teams = catalogue
+    app.state.archive = archive
     app.state.sports = (
         SportsService(
             source,
             store,
-            Budget(store, settings.serpapi_max_searches_per_hour),
+            quota.budget,
             freshness=Freshness(live=settings.ttl_live_seconds, idle=settings.ttl_idle_seconds),
             stale_max=settings.stale_max_seconds,
             upstream_timeout=settings.serpapi_timeout_seconds,
             zone=settings.zone,
             teams=catalogue,
+            cooldown=quota.cooldown,
+            account=quota.account,
+            on_document=archive.record,
         )
         if source is not None
         else None
     )
-    for router in (leagues.router, teams.router, health.router):
+    routers = (leagues.router, results.router, teams.router, me.router, health.router, pages.router)
+    for router in (*routers, quota_routes.router):
         app.include_router(router)
+    pages.mount(app)
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(RequestContextMiddleware)
     return app
