@@ -212,3 +212,10 @@ def test_a_slow_search_does_not_block_the_event_loop(live, fake_serpapi) -> None
 
     asyncio.run(race())
     assert finished == ["health", "search"]
+
+
+@pytest.mark.parametrize("name", ["%E2%80%8B", "%C2%AD%C2%AD", "%E2%80%8B%E2%80%8C", "%EF%B7%BA" * 4])
+def test_a_name_that_folds_to_nothing_or_too_much_is_422_and_no_search(live, fake_serpapi, name: str) -> None:
+    server = live()
+    assert_problem(get(server, f"/v1/teams/{name}/games"), 422)
+    assert fake_serpapi.calls == 0

@@ -51,7 +51,7 @@ async def test_answer_carries_freshness_left_and_the_request_id() -> None:
     assert start["status"] == 200
     assert start["headers"] == [
         (b"etag", ETAG.encode()),
-        (b"cache-control", b"public, max-age=599"),
+        (b"cache-control", b"public, max-age=600"),  # 599.6 s left, rounded up: never 0 while fresh
         (b"content-length", b"15"),
         (b"content-type", b"application/json"),
         (b"x-request-id", b"req-1"),

@@ -133,3 +133,16 @@ def test_team_key_is_idempotent_and_a_refinement_of_fold(text: str) -> None:
     once = team_key(text)
     assert team_key(once) == once
     assert team_key(fold(text)) == once
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "\u0421\u043f\u0430\u0440\u0442\u0430\u043a\ufe0f",  # a variation selector after Cyrillic
+        "\u0421\u043f\u0430\u0440\u0442\u0430\u043a\U000e0100",
+        "\u0421\u043f\u0430\u3164\u0440\u0442\u0430\u043a",  # a Hangul filler inside
+        "\u2800\u0421\u043f\u0430\u0440\u0442\u0430\u043a",  # the braille blank
+    ],
+)
+def test_blanks_and_variation_selectors_make_no_new_key(written: str) -> None:
+    assert fold(written) == "\u0441\u043f\u0430\u0440\u0442\u0430\u043a"

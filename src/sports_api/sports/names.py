@@ -36,15 +36,22 @@ _LETTERS = str.maketrans(
 # Japanese "ガ" is not "カ", Indic vowel signs), so they stay.
 _ACCENTED_SCRIPTS = ("LATIN", "GREEK")
 
-_GRAPHEME_JOINER = "\u034f"
+# Characters outside Cf that render as nothing: the grapheme joiner, Hangul
+# fillers, the braille blank, and variation selectors (Mn, so NFKC keeps them).
+_BLANKS = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
 
 
 def _invisible(char: str) -> bool:
-    """Characters that render as nothing: format (Cf), non-space controls, the grapheme joiner."""
+    """Characters that render as nothing: format (Cf), non-space controls, blanks, variation selectors."""
     category = unicodedata.category(char)
-    if category == "Cf" or char == _GRAPHEME_JOINER:
+    if category == "Cf" or char in _BLANKS or _variation_selector(char):
         return True
     return category == "Cc" and not char.isspace()
+
+
+def _variation_selector(char: str) -> bool:
+    code = ord(char)
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF or 0x180B <= code <= 0x180D
 
 
 def _strip_accents(text: str) -> str:

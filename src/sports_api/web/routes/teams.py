@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from sports_api.core.errors import AmbiguousTeam, UnknownLeague, UnknownTeam
+from sports_api.core.errors import AmbiguousTeam, InvalidParameter, UnknownLeague, UnknownTeam
 from sports_api.sports.catalogue import get_league
+from sports_api.sports.names import fold
 from sports_api.sports.teams import Team, TeamCatalogue
 from sports_api.upstream import Lookup
 from sports_api.web.responses import data_response
@@ -61,6 +62,9 @@ def _info(team: Team) -> TeamInfo:
 
 def _find(name: str, teams: TeamCatalogue) -> Team | None:
     """The one catalogue team `name` means; None when no team answers to it."""
+    if not fold(name)[:64]:
+        # Only invisible characters: no name at all, and never a key or a search.
+        raise InvalidParameter("team: a name made only of invisible characters names no team")
     known = teams.get(name)
     if known is not None:
         return known
@@ -115,6 +119,9 @@ async def team_games(
         subject = {"id": found.id, "name": found.name, "league": found.league}
     elif service.source_name == "demo":
         raise UnknownTeam(f"No team answers to {team!r}. GET /v1/teams lists the catalogue.")
+    elif len(fold(team)) > 64:
+        # NFKC can expand a character many times over ("\ufdfa" is 18): the folded key is bounded too.
+        raise InvalidParameter("team: longer than 64 characters once written plainly")
     else:
         # Outside the catalogue, a live service may still search for the name.
         lookup = Lookup.for_unknown_team(team)
