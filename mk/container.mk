@@ -17,6 +17,7 @@ IMAGE ?= $(IMAGE_NAME):$(IMAGE_TAG)
 # Empty: the Dockerfile's own (the official slim Python image, pinned).
 BASE_IMAGE ?=
 
+##@ image
 .PHONY: image
 image: ## Build the image for ARCH=amd64|arm64 (docker buildx, or podman without a Docker engine)
 	ARCH=$(ARCH) IMAGE=$(IMAGE) BASE_IMAGE=$(BASE_IMAGE) scripts/container-build

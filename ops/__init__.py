@@ -1,13 +1,17 @@
-"""The operator's tooling: deploy, inspect and smoke-test the stacks, all over boto3.
+"""The operator's tooling: deploy, inspect, smoke-test and delete the stacks, over boto3.
 
-Every command reads its settings from environment variables (the Make
-variables of mk/aws.mk): ENV, REGION, PROFILE, PROJECT, ARCH and the
-per-command ones. `AWS_ENDPOINT_URL` points every call at an emulator.
+`python -m ops COMMAND --help` describes each command. Settings are parsed
+once, from the flags and the `OPS_<NAME>` variables mk/aws.mk exports, into
+one `Settings` object that every command receives (ops/settings.py).
+`AWS_ENDPOINT_URL` sends every call to an emulator; ops/emulator.py holds
+what moto needs adapted, and nothing else does.
 
-boto3 is imported by the modules that need it, not here: `python -m ops smoke`
-with API_URL and API_KEY runs on a bare Python.
+boto3 is imported by the modules that need it, not here: `python -m ops
+smoke` with API_URL and API_KEY runs on a bare Python.
 """
 
 
 class OpsError(Exception):
     """A failure the operator can act on: printed as one clear message, no traceback."""
+
+    exit_code = 1

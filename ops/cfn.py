@@ -1,348 +1,226 @@
-"""CloudFormation: change sets, waits that print the stack's events, and failure reports.
+"""CloudFormation through boto3's waiters: change sets, creates, updates, deletes, failure reports.
 
-Two ways to apply a template, one flow around them:
-- `changeset` (the default on AWS): create a change set (CREATE or UPDATE),
-  wait, show its changes, execute, wait. An empty change set is "no changes".
-- `direct`: CreateStack/UpdateStack. The default when AWS_ENDPOINT_URL is set,
-  because moto 5.2 executes change sets without recording the stack's Outputs
-  and Exports, so the next stack's Fn::ImportValue fails there. CFN_MODE=
-  changeset|direct overrides the choice.
+The waiting is botocore's (`stack_create_complete`, `change_set_create_complete`,
+...). While a waiter polls, a handler on its DescribeStacks calls prints the
+stack's new events, so a long deploy shows its progress as it happens.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 from . import OpsError
-from .aws import describe_stack, var
+from .aws import describe_stack
 from .ui import Painter, paint_for
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 SETTLED_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
+STUCK = ("UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE_FAILED")  # a person has to act
+MAX_MINUTES = 90
 
 
 class StackFailed(OpsError):
     pass
 
 
-def mode(endpoint: str | None) -> str:
-    value = (var("CFN_MODE") or ("direct" if endpoint else "changeset")).lower()
-    if value not in ("changeset", "direct"):
-        raise OpsError(f"CFN_MODE={value}: use changeset or direct")
-    return value
+def waiter_for(operation: str) -> str:
+    """botocore's waiter that ends an operation: `stack_update_complete` for UPDATE_..._IN_PROGRESS."""
+    kind = operation.split("_")[0]
+    return f"stack_{'create' if kind == 'ROLLBACK' else kind.lower()}_complete"
 
 
-def poll_seconds(endpoint: str | None) -> float:
-    return float(var("OPS_POLL_SECONDS") or (0.2 if endpoint else 5))
-
-
-def timeout_seconds() -> float:
-    return float(var("OPS_TIMEOUT_MINUTES") or 90) * 60
-
-
-def in_progress(status: str) -> bool:
-    return status.endswith("_IN_PROGRESS")
-
-
+@dataclass
 class Stacks:
     """Operations on the stacks of one account and region, printing as they go."""
 
-    def __init__(
-        self,
-        cfn: Any,
-        endpoint: str | None = None,
-        out: Callable[[str], None] = print,
-        paint: Painter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.cfn = cfn
-        self.endpoint = endpoint
-        self.mode = mode(endpoint)
-        self.poll = poll_seconds(endpoint)
-        self.out = out
-        self.paint = paint or paint_for()
-        self.sleep = sleep
-
-    # -- reading ---------------------------------------------------------------------------
+    cfn: Any
+    change_sets: bool
+    delay: float = 10
+    out: Callable[[str], None] = print
+    paint: Painter = field(default_factory=paint_for)
 
     def describe(self, name: str) -> dict[str, Any] | None:
         return describe_stack(self.cfn, name)
 
+    # -- events ----------------------------------------------------------------------------
+
     def latest_event_id(self, stack_id: str) -> str | None:
-        try:
-            events = self.cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
-        except ClientError as exc:
-            if "does not exist" in str(exc):
-                return None
-            raise
+        events = self.cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
         return events[0]["EventId"] if events else None
 
     def events_since(self, stack_id: str, marker: str | None) -> list[dict[str, Any]]:
         """The stack's events after the one with id `marker`, oldest first."""
         found: list[dict[str, Any]] = []
-        paginator = self.cfn.get_paginator("describe_stack_events")
-        try:
-            for page in paginator.paginate(StackName=stack_id):
-                for event in page["StackEvents"]:
-                    if marker is not None and event["EventId"] == marker:
-                        return list(reversed(found))
-                    found.append(event)
-        except ClientError as exc:
-            if "does not exist" not in str(exc):
-                raise
-        return list(reversed(found))
-
-    # -- printing --------------------------------------------------------------------------
+        for page in self.cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id):
+            for event in page["StackEvents"]:
+                if event["EventId"] == marker:
+                    return found[::-1]
+                found.append(event)
+        return found[::-1]
 
     def print_event(self, event: dict[str, Any]) -> None:
         status = event.get("ResourceStatus", "")
         colour = ("red",) if "FAILED" in status or "ROLLBACK" in status else ()
         when = event["Timestamp"].astimezone(UTC).strftime("%H:%M:%S")
-        reason = event.get("ResourceStatusReason") or ""
         line = (
             f"    {when}  {self.paint(f'{status:<28}', *colour)} "
             f"{event.get('LogicalResourceId', '')} ({event.get('ResourceType', '')})"
         )
-        if reason and reason != "User Initiated":
-            line += f": {reason}"
-        self.out(line)
+        reason = event.get("ResourceStatusReason") or ""
+        self.out(line + (f": {reason}" if reason and reason != "User Initiated" else ""))
 
-    def failure_report(self, events: list[dict[str, Any]]) -> list[str]:
+    @staticmethod
+    def failure_report(events: list[dict[str, Any]]) -> list[str]:
         """Every *_FAILED resource among the events, with its reason, first failure first."""
-        lines = []
-        for event in events:
-            status = event.get("ResourceStatus", "")
-            if not status.endswith("_FAILED"):
-                continue
-            reason = event.get("ResourceStatusReason") or "(no reason given)"
-            lines.append(
-                f"  {event.get('LogicalResourceId')} ({event.get('ResourceType')}) {status}: {reason}"
-            )
-        return lines
+        return [
+            f"  {e.get('LogicalResourceId')} ({e.get('ResourceType')}) {e['ResourceStatus']}: "
+            f"{e.get('ResourceStatusReason') or '(no reason given)'}"
+            for e in events
+            if e.get("ResourceStatus", "").endswith("_FAILED")
+        ]
 
     # -- waiting ---------------------------------------------------------------------------
 
     def wait(
-        self,
-        stack_id: str,
-        marker: str | None,
-        started: float,
-        by: str | None = None,
-        settled: Callable[[str], bool] | None = None,
-    ) -> tuple[str, list[dict[str, Any]]]:
-        """Poll until the stack settles, printing new events; returns the status and the events seen.
+        self, waiter: str, stack_id: str, marker: str | None, by: str | None = None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Run the waiter, printing the stack's events as they come; the stack then, and the events.
 
-        `by` is what to describe the stack by (default its id): a deletion polls by name,
-        which stops answering once the stack is gone. `settled` says which statuses end
-        the wait (default: any but *_IN_PROGRESS), so a status from before the operation
-        started does not end it.
+        `by` is what to describe the stack by (default its id): a deletion waits by name,
+        which stops answering once the stack is gone.
         """
         seen: list[dict[str, Any]] = []
-        deadline = started + timeout_seconds()
-        settled = settled or (lambda status: not in_progress(status))
-        while True:
-            stack = self.describe(by or stack_id)
-            new = self.events_since(stack_id, marker)
-            if new:
-                marker = new[-1]["EventId"]
-                seen.extend(new)
-                for event in new:
-                    self.print_event(event)
-            status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
-            if settled(status):
-                return status, seen
-            if time.monotonic() > deadline:
-                raise StackFailed(f"gave up waiting after {timeout_seconds() / 60:.0f} minutes: {status}")
-            self.sleep(self.poll)
 
-    def settle(self, name: str, stack: dict[str, Any]) -> dict[str, Any] | None:
-        """Wait out an operation someone else started on the stack."""
-        if stack["StackStatus"] == "REVIEW_IN_PROGRESS" or not in_progress(stack["StackStatus"]):
+        def show(**_: Any) -> None:
+            new = self.events_since(stack_id, seen[-1]["EventId"] if seen else marker)
+            seen.extend(new)
+            for event in new:
+                self.print_event(event)
+
+        attempts = int(MAX_MINUTES * 60 / max(self.delay, 1))
+        hook, handler_id = "after-call.cloudformation.DescribeStacks", f"ops-events-{id(self)}"
+        self.cfn.meta.events.register(hook, show, unique_id=handler_id)
+        try:
+            self.cfn.get_waiter(waiter).wait(
+                StackName=by or stack_id, WaiterConfig={"Delay": self.delay, "MaxAttempts": attempts}
+            )
+        except WaiterError as exc:
+            if "Max attempts exceeded" in str(exc):
+                raise StackFailed(f"gave up waiting for {stack_id} after {MAX_MINUTES} minutes") from None
+        finally:
+            self.cfn.meta.events.unregister(hook, unique_id=handler_id)
+        show()
+        return describe_stack(self.cfn, by or stack_id) or {"StackStatus": "DELETE_COMPLETE"}, seen
+
+    def settle(self, name: str) -> dict[str, Any] | None:
+        """The stack (None when there is none), once an operation someone else started on it has ended."""
+        stack = self.describe(name)
+        status = (stack or {}).get("StackStatus", "")
+        if stack is None or not status.endswith("_IN_PROGRESS") or status == "REVIEW_IN_PROGRESS":
             return stack
-        self.out(f"  {name} is {stack['StackStatus']}: waiting for it to finish")
-        self.wait(stack["StackId"], self.latest_event_id(stack["StackId"]), time.monotonic())
+        self.out(f"  {name} is {status}: waiting for it to finish")
+        self.wait(waiter_for(status), stack["StackId"], self.latest_event_id(stack["StackId"]))
         return self.describe(name)
 
     # -- deploying -------------------------------------------------------------------------
 
     def deploy(self, name: str, body: str, parameters: list[dict[str, Any]], tags: dict[str, str]) -> str:
         """Create or update the stack; returns 'created', 'updated' or 'unchanged'. Raises StackFailed."""
-        stack = self.describe(name)
-        if stack is not None:
-            stack = self.settle(name, stack)
+        stack = self.settle(name)
         if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
             self.out(f"  {name} is ROLLBACK_COMPLETE (its creation failed): deleting it to create it again")
             self.delete(name)
             stack = None
-        if stack is not None and stack["StackStatus"] in (
-            "UPDATE_ROLLBACK_FAILED",
-            "ROLLBACK_FAILED",
-            "DELETE_FAILED",
-        ):
+        if stack is not None and stack["StackStatus"] in STUCK:
             raise StackFailed(
                 f"{name} is {stack['StackStatus']}: fix the resources named in its events, then "
                 "continue the rollback or delete the stack in the CloudFormation console"
             )
         creating = stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS"
-        if creating:
-            # A new stack cannot take UsePreviousValue.
+        if creating:  # a new stack cannot take UsePreviousValue
             parameters = [p for p in parameters if not p.get("UsePreviousValue")]
-        tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
-        if self.mode == "changeset":
-            return self._deploy_change_set(name, body, parameters, tag_list, creating)
-        return self._deploy_direct(name, body, parameters, tag_list, creating)
-
-    def _deploy_direct(
-        self,
-        name: str,
-        body: str,
-        parameters: list[dict[str, Any]],
-        tags: list[dict[str, str]],
-        creating: bool,
-    ) -> str:
         args = {
             "StackName": name,
             "TemplateBody": body,
             "Parameters": parameters,
             "Capabilities": CAPABILITIES,
-            "Tags": tags,
+            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
         }
-        started = time.monotonic()
-        if creating:
-            stack_id = self.cfn.create_stack(**args)["StackId"]
-            marker = None
-        else:
-            stack_id = self.describe(name)["StackId"]  # type: ignore[index]
-            marker = self.latest_event_id(stack_id)
-            try:
-                self.cfn.update_stack(**args)
-            except ClientError as exc:
-                if any(text in str(exc) for text in NO_CHANGES):
-                    return "unchanged"
-                raise
-        return self._finish(name, stack_id, marker, started, creating)
-
-    def _deploy_change_set(
-        self,
-        name: str,
-        body: str,
-        parameters: list[dict[str, Any]],
-        tags: list[dict[str, str]],
-        creating: bool,
-    ) -> str:
-        change_set_name = "ops-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         try:
-            created = self.cfn.create_change_set(
-                StackName=name,
-                ChangeSetName=change_set_name,
-                ChangeSetType="CREATE" if creating else "UPDATE",
-                TemplateBody=body,
-                Parameters=parameters,
-                Capabilities=CAPABILITIES,
-                Tags=tags,
-                Description="make deploy-stack",
-            )
+            if self.change_sets:
+                stack_id, marker = self._execute_change_set(args, creating)
+            elif creating:
+                stack_id, marker = self.cfn.create_stack(**args)["StackId"], None
+            else:
+                stack_id = stack["StackId"]  # type: ignore[index]
+                marker = self.latest_event_id(stack_id)
+                self.cfn.update_stack(**args)
         except ClientError as exc:
             if any(text in str(exc) for text in NO_CHANGES):
                 return "unchanged"
             raise
-        change_set_id, stack_id = created["Id"], created["StackId"]
-        change_set = self._wait_change_set(change_set_id)
-        if change_set["Status"] == "FAILED":
-            reason = change_set.get("StatusReason") or "(no reason given)"
-            self._delete_change_set(change_set_id)
-            if any(text in reason for text in NO_CHANGES):
-                return "unchanged"
-            raise StackFailed(f"{name}: the change set failed: {reason}")
-        self._print_changes(change_set)
-        marker = self.latest_event_id(stack_id)
-        started = time.monotonic()
-        self.cfn.execute_change_set(ChangeSetName=change_set_id)
-        self._wait_execution_start(change_set_id)
-        return self._finish(name, stack_id, marker, started, creating)
-
-    def _wait_change_set(self, change_set_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 600
-        while True:
-            change_set = self.cfn.describe_change_set(ChangeSetName=change_set_id)
-            if change_set["Status"] in ("CREATE_COMPLETE", "FAILED", "DELETE_COMPLETE"):
-                pages = [change_set]
-                token = change_set.get("NextToken")
-                while token:
-                    page = self.cfn.describe_change_set(ChangeSetName=change_set_id, NextToken=token)
-                    pages.append(page)
-                    token = page.get("NextToken")
-                change_set["Changes"] = [c for p in pages for c in p.get("Changes", [])]
-                return change_set
-            if time.monotonic() > deadline:
-                raise StackFailed(f"change set {change_set_id} still {change_set['Status']} after 10 minutes")
-            self.sleep(min(self.poll, 2))
-
-    def _wait_execution_start(self, change_set_id: str) -> None:
-        """ExecuteChangeSet returns before the stack leaves its old status: wait until it has."""
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            execution = self.cfn.describe_change_set(ChangeSetName=change_set_id).get("ExecutionStatus")
-            if execution not in ("AVAILABLE", "UNAVAILABLE"):
-                return
-            self.sleep(min(self.poll, 2))
-
-    def _delete_change_set(self, change_set_id: str) -> None:
-        with contextlib.suppress(ClientError):  # one left behind does no harm
-            self.cfn.delete_change_set(ChangeSetName=change_set_id)
-
-    def _print_changes(self, change_set: dict[str, Any]) -> None:
-        marks = {"Add": "+", "Modify": "~", "Remove": "-", "Import": ">", "Dynamic": "?"}
-        for change in change_set.get("Changes", []):
-            rc = change.get("ResourceChange", {})
-            action = rc.get("Action", "?")
-            replace = " (replacement)" if rc.get("Replacement") == "True" else ""
-            self.out(
-                f"    {marks.get(action, '?')} {action:<7} {rc.get('LogicalResourceId')} "
-                f"({rc.get('ResourceType')}){replace}"
-            )
-
-    def _finish(self, name: str, stack_id: str, marker: str | None, started: float, creating: bool) -> str:
-        status, events = self.wait(stack_id, marker, started)
-        if status in SETTLED_OK:
+        if stack_id is None:
+            return "unchanged"
+        final, events = self.wait(waiter_for("CREATE" if creating else "UPDATE"), stack_id, marker)
+        if final["StackStatus"] in SETTLED_OK:
             return "created" if creating else "updated"
-        report = self.failure_report(events) or self.failure_report(self.events_since(stack_id, marker))
-        stack = self.describe(stack_id)
-        lines = [f"{name} failed: {status}"]
-        if stack and stack.get("StackStatusReason"):
-            lines.append(f"  {stack['StackStatusReason']}")
-        lines += report or ["  (no failed resource among the events: see the stack's events in the console)"]
+        lines = [f"{name} failed: {final['StackStatus']}"]
+        if final.get("StackStatusReason"):
+            lines.append(f"  {final['StackStatusReason']}")
+        lines += self.failure_report(events) or ["  (no failed resource among its events: see the console)"]
         raise StackFailed("\n".join(lines))
+
+    def _execute_change_set(self, args: dict[str, Any], creating: bool) -> tuple[str | None, str | None]:
+        """Create a change set, show it, execute it; (None, None) when it holds no changes."""
+        created = self.cfn.create_change_set(
+            **args,
+            ChangeSetName="ops-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
+            ChangeSetType="CREATE" if creating else "UPDATE",
+            Description="make deploy-stack",
+        )
+        try:
+            self.cfn.get_waiter("change_set_create_complete").wait(
+                ChangeSetName=created["Id"], WaiterConfig={"Delay": min(self.delay, 5), "MaxAttempts": 120}
+            )
+        except WaiterError:
+            reason = (
+                self.cfn.describe_change_set(ChangeSetName=created["Id"]).get("StatusReason") or "(no reason)"
+            )
+            self.cfn.delete_change_set(ChangeSetName=created["Id"])
+            if any(text in reason for text in NO_CHANGES):
+                return None, None
+            raise StackFailed(f"{args['StackName']}: the change set failed: {reason}") from None
+        marks = {"Add": "+", "Modify": "~", "Remove": "-", "Import": ">", "Dynamic": "?"}
+        for page in self.cfn.get_paginator("describe_change_set").paginate(ChangeSetName=created["Id"]):
+            for change in page.get("Changes", []):
+                rc = change.get("ResourceChange", {})
+                action = rc.get("Action", "?")
+                self.out(
+                    f"    {marks.get(action, '?')} {action:<7} {rc.get('LogicalResourceId')} "
+                    f"({rc.get('ResourceType')})"
+                    + (" (replacement)" if rc.get("Replacement") == "True" else "")
+                )
+        marker = self.latest_event_id(created["StackId"])
+        self.cfn.execute_change_set(ChangeSetName=created["Id"])
+        return created["StackId"], marker
 
     # -- deleting --------------------------------------------------------------------------
 
     def delete(self, name: str) -> tuple[bool, list[dict[str, Any]]]:
         """Delete the stack and wait; (False, []) when it did not exist. Raises StackFailed."""
-        stack = self.describe(name)
+        stack = self.settle(name)
         if stack is None:
             return False, []
-        stack = self.settle(name, stack)
-        if stack is None:
-            return False, []
-        stack_id = stack["StackId"]
-        marker = self.latest_event_id(stack_id)
-        started = time.monotonic()
-        self.cfn.delete_stack(StackName=stack_id)
-        status, events = self.wait(
-            stack_id,
-            marker,
-            started,
-            by=name,
-            settled=lambda status: status in ("DELETE_COMPLETE", "DELETE_FAILED"),
-        )
-        if status != "DELETE_COMPLETE":
-            report = self.failure_report(events)
-            raise StackFailed("\n".join([f"{name} was not deleted: {status}", *report]))
+        marker = self.latest_event_id(stack["StackId"])
+        self.cfn.delete_stack(StackName=stack["StackId"])
+        final, events = self.wait("stack_delete_complete", stack["StackId"], marker, by=name)
+        if final["StackStatus"] != "DELETE_COMPLETE":
+            lines = [f"{name} was not deleted: {final['StackStatus']}", *self.failure_report(events)]
+            raise StackFailed("\n".join(lines))
         return True, events

@@ -1,4 +1,4 @@
-"""`make deploy-stack`, `make delete-stack` and `make outputs`."""
+"""`make deploy-stack` and `make outputs`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import OpsError
-from .aws import Settings, error_code, error_message, var
+from .aws import error_code, error_message
 from .cfn import StackFailed, Stacks
-from .stacks import ORDER, plan, template_dir, template_path
+from .settings import Settings
+from .stacks import ORDER, plan
 from .ui import Painter, paint_for
 
 NOT_DEPLOYED = ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE", "DELETE_COMPLETE")
@@ -23,30 +24,35 @@ def _parameters(stack: dict[str, Any] | None) -> dict[str, str] | None:
     return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters") or []}
 
 
-def _header(settings: Settings, verb: str) -> str:
-    account = settings.client("sts").get_caller_identity()["Account"]
-    return f"{verb} {settings.project} {settings.env} in account {account}, {settings.region}"
+def header(settings: Settings, verb: str) -> str:
+    return f"{verb} {settings.project} {settings.env} in account {settings.account()}, {settings.region}"
+
+
+def stacks_for(settings: Settings, paint: Painter) -> Stacks:
+    """Change sets on AWS; on an emulator, what ops/emulator.py says it can run."""
+    mode = settings.cfn_mode
+    if mode is None and settings.endpoint:
+        from .emulator import CHANGE_SETS
+
+        mode = "changeset" if CHANGE_SETS else "direct"
+    change_sets = (mode or "changeset") == "changeset"
+    return Stacks(settings.cfn, change_sets, delay=1 if settings.endpoint else 10, paint=paint)
 
 
 # -- deploy-stack ---------------------------------------------------------------------------------
 
 
-def deploy_stack(settings: Settings) -> int:
+def deploy(settings: Settings) -> int:
     paint = paint_for()
-    directory = template_dir()
-    absent = [str(template_path(k, directory)) for k in ORDER if not template_path(k, directory).exists()]
-    if absent:
-        raise OpsError("templates missing: " + ", ".join(absent))
-    stacks = Stacks(settings.cfn, settings.endpoint, paint=paint)
-    how = "change sets" if stacks.mode == "changeset" else "CreateStack/UpdateStack"
-    print(f"{_header(settings, 'Deploying')} ({how})")
+    stacks = stacks_for(settings, paint)
+    how = "change sets" if stacks.change_sets else "CreateStack/UpdateStack"
+    print(f"{header(settings, 'Deploying')} ({how})")
 
     existing = {key: stacks.describe(settings.stack_name(key)) for key in ORDER}
-    image = var("IMAGE_URI")
     keys = list(ORDER)
-    if not image and _parameters(existing["service"]) is None:
+    if not settings.image_uri and _parameters(existing["service"]) is None:
         keys.remove("service")
-    plans = [plan(key, settings, _parameters(existing[key]), directory) for key in keys]
+    plans = [plan(key, settings, _parameters(existing[key])) for key in keys]
     missing = [m for p in plans for m in p.missing]
     if missing:
         raise OpsError("cannot deploy, parameters missing:\n  " + "\n  ".join(missing))
@@ -108,7 +114,7 @@ def _connection_state(settings: Settings, arn: str) -> str:
 def print_outputs(settings: Settings, paint: Painter | None = None) -> int:
     paint = paint or paint_for()
     outputs = {key: settings.outputs(key, required=False) for key in ORDER}
-    if var("FORMAT") == "json":
+    if settings.format == "json":
         print(json.dumps({settings.stack_name(k): v for k, v in outputs.items() if v}, indent=2))
         return 0
     if not any(outputs.values()):
@@ -117,202 +123,41 @@ def print_outputs(settings: Settings, paint: Painter | None = None) -> int:
     pipeline, service = outputs["pipeline"], outputs["service"]
     region = settings.region
     flags = f" --region {region}" + (f" --profile {settings.profile}" if settings.profile else "")
-    rows: list[tuple[str, str]] = []
+    rows: dict[str, str] = {}
     if api:
-        rows.append(("API URL", api.get("ApiUrl", "-")))
+        rows["API URL"] = api.get("ApiUrl", "-")
         if api.get("ApiKeyId"):
-            rows.append(
-                (
-                    "API key",
-                    f"aws apigateway get-api-key --api-key {api['ApiKeyId']} --include-value "
-                    f"--query value --output text{flags}",
-                )
+            rows["API key"] = (
+                f"aws apigateway get-api-key --api-key {api['ApiKeyId']} --include-value "
+                f"--query value --output text{flags}"
             )
-            rows.append(("", "(`make smoke` reads it itself)"))
+            rows[""] = "(`make smoke` reads it itself)"
     if platform.get("ServiceLogGroupName"):
-        rows.append(("Service logs", f"{platform['ServiceLogGroupName']}   make logs ENV={settings.env}"))
+        rows["Service logs"] = f"{platform['ServiceLogGroupName']}   make logs ENV={settings.env}"
     if api.get("AccessLogGroupName"):
-        rows.append(("Access logs", f"{api['AccessLogGroupName']}   make logs REQUEST_ID=<id>"))
+        rows["Access logs"] = f"{api['AccessLogGroupName']}   make logs REQUEST_ID=<id>"
     if monitoring.get("DashboardUrl") or monitoring.get("DashboardName"):
-        rows.append(("Dashboard", monitoring.get("DashboardUrl") or monitoring["DashboardName"]))
+        rows["Dashboard"] = monitoring.get("DashboardUrl") or monitoring["DashboardName"]
     if monitoring.get("AlarmTopicArn"):
-        rows.append(("Alarm topic", monitoring["AlarmTopicArn"]))
+        rows["Alarm topic"] = monitoring["AlarmTopicArn"]
     if platform.get("SerpApiSecretName"):
         name = platform["SerpApiSecretName"]
-        rows.append(("SerpAPI key", f"{name}   ({_secret_state(settings, name)})"))
+        rows["SerpAPI key"] = f"{name}   ({_secret_state(settings, name)})"
     if platform.get("RepositoryUri"):
-        rows.append(("Image repo", platform["RepositoryUri"]))
+        rows["Image repo"] = platform["RepositoryUri"]
     if pipeline.get("PipelineName"):
-        rows.append(
-            (
-                "Pipeline",
-                f"{pipeline['PipelineName']}   https://{region}.console.aws.amazon.com/codesuite/"
-                f"codepipeline/pipelines/{pipeline['PipelineName']}/view?region={region}",
-            )
+        rows["Pipeline"] = (
+            f"{pipeline['PipelineName']}   https://{region}.console.aws.amazon.com/codesuite/"
+            f"codepipeline/pipelines/{pipeline['PipelineName']}/view?region={region}"
         )
     if pipeline.get("ConnectionArn"):
-        rows.append(("GitHub link", _connection_state(settings, pipeline["ConnectionArn"])))
-    if service.get("ServiceName"):
-        rows.append(("Service", f"{service['ServiceName']}   make status"))
-    else:
-        rows.append(("Service", "not created yet: the pipeline creates it after its first build"))
+        rows["GitHub link"] = _connection_state(settings, pipeline["ConnectionArn"])
+    rows["Service"] = (
+        f"{service['ServiceName']}   make status"
+        if service.get("ServiceName")
+        else "not created yet: the pipeline creates it after its first build"
+    )
     print(paint(f"{settings.prefix} ({region})", "bold"))
-    for label, value in rows:
+    for label, value in rows.items():
         print(f"  {label:<14}{value}")
     return 0
-
-
-# -- delete-stack ---------------------------------------------------------------------------------
-
-
-def _confirm(settings: Settings) -> None:
-    if var("CONFIRM") == settings.env:
-        return
-    if not sys.stdin.isatty():
-        raise OpsError(f"not a terminal: pass CONFIRM={settings.env} to delete every {settings.prefix} stack")
-    answer = input(
-        f"Delete every {settings.prefix} stack in {settings.region} (ECR images and pipeline artifacts "
-        f"included)? Type {settings.env} to confirm: "
-    )
-    if answer.strip() != settings.env:
-        raise OpsError("not confirmed: nothing deleted")
-
-
-def empty_repository(settings: Settings, name: str) -> int:
-    ecr = settings.client("ecr")
-    count = 0
-    try:
-        for page in ecr.get_paginator("list_images").paginate(repositoryName=name):
-            ids = page.get("imageIds", [])
-            for start in range(0, len(ids), 100):
-                ecr.batch_delete_image(repositoryName=name, imageIds=ids[start : start + 100])
-                count += len(ids[start : start + 100])
-    except ClientError as exc:
-        if error_code(exc) != "RepositoryNotFoundException":
-            raise
-    return count
-
-
-def empty_bucket(settings: Settings, name: str) -> int:
-    """Delete every object version and delete marker in the bucket."""
-    s3 = settings.client("s3")
-    count = 0
-    try:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-            keys = [
-                {"Key": v["Key"], "VersionId": v["VersionId"]}
-                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-            ]
-            for start in range(0, len(keys), 1000):
-                chunk = keys[start : start + 1000]
-                s3.delete_objects(Bucket=name, Delete={"Objects": chunk, "Quiet": True})
-                count += len(chunk)
-    except ClientError as exc:
-        if error_code(exc) != "NoSuchBucket":
-            raise
-    return count
-
-
-def _stack_log_groups(settings: Settings, stacks: Stacks, name: str) -> list[str]:
-    if stacks.describe(name) is None:
-        return []
-    groups = []
-    for page in settings.cfn.get_paginator("list_stack_resources").paginate(StackName=name):
-        for resource in page["StackResourceSummaries"]:
-            if resource.get("ResourceType") == "AWS::Logs::LogGroup" and resource.get("PhysicalResourceId"):
-                groups.append(resource["PhysicalResourceId"])
-    return groups
-
-
-def _existing_log_groups(settings: Settings, names: set[str], prefixes: list[str]) -> list[str]:
-    logs = settings.client("logs")
-    found: set[str] = set()
-    for prefix in prefixes:
-        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
-            found.update(g["logGroupName"] for g in page["logGroups"])
-    for name in names - found:
-        groups = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
-        found.update(g["logGroupName"] for g in groups if g["logGroupName"] == name)
-    return sorted(found)
-
-
-def delete_stack(settings: Settings) -> int:
-    paint = paint_for()
-    print(_header(settings, "Deleting"))
-    _confirm(settings)
-    stacks = Stacks(settings.cfn, settings.endpoint, paint=paint)
-    platform = settings.outputs("platform", required=False)
-    api = settings.outputs("api", required=False)
-    pipeline = settings.outputs("pipeline", required=False)
-    log_groups: set[str] = {
-        g for g in (platform.get("ServiceLogGroupName"), api.get("AccessLogGroupName")) if g
-    }
-    for key in ORDER:
-        log_groups.update(_stack_log_groups(settings, stacks, settings.stack_name(key)))
-    skipped: list[str] = []
-
-    for key in reversed(ORDER):
-        name = settings.stack_name(key)
-        if stacks.describe(name) is None:
-            print(f"{name}: not found")
-            continue
-        if key == "pipeline" and pipeline.get("ArtifactBucketName"):
-            n = empty_bucket(settings, pipeline["ArtifactBucketName"])
-            print(f"  emptied artifact bucket {pipeline['ArtifactBucketName']} ({n} object versions)")
-        if key == "platform" and platform.get("RepositoryName"):
-            n = empty_repository(settings, platform["RepositoryName"])
-            print(f"  emptied ECR repository {platform['RepositoryName']} ({n} images)")
-        print(paint(name, "bold") + ": deleting")
-        try:
-            _, events = stacks.delete(name)
-        except StackFailed as exc:
-            print(paint(str(exc), "red"), file=sys.stderr)
-            raise OpsError(
-                f"delete-stack stopped at {name}; the stacks after it in the deploy order are gone"
-            ) from None
-        skipped += [
-            f"{e.get('ResourceType')} {e.get('PhysicalResourceId') or e.get('LogicalResourceId')}"
-            for e in events
-            if e.get("ResourceStatus") == "DELETE_SKIPPED"
-        ]
-        print(f"  {name}: {paint('deleted', 'green')}")
-
-    prefixes = [f"/{settings.project}/{settings.env}/", f"/aws/codebuild/{settings.prefix}"]
-    if api.get("ApiId"):
-        prefixes.append(f"API-Gateway-Execution-Logs_{api['ApiId']}/")
-    retained = _existing_log_groups(settings, log_groups, prefixes)
-    print()
-    if retained:
-        print("Retained log groups (kept for their history; they cost storage until deleted):")
-        for group in retained:
-            print(f"  {group}")
-        print("  delete one with: aws logs delete-log-group --log-group-name NAME")
-    else:
-        print("No log groups retained.")
-    others = [s for s in skipped if not s.startswith("AWS::Logs::LogGroup")]
-    if others:
-        print("Other retained resources (DeletionPolicy: Retain):")
-        for item in others:
-            print(f"  {item}")
-    secret = platform.get("SerpApiSecretName")
-    if secret:
-        _secret_note(settings, secret)
-    return 0
-
-
-def _secret_note(settings: Settings, name: str) -> None:
-    try:
-        described = settings.client("secretsmanager").describe_secret(SecretId=name)
-    except ClientError:
-        return
-    if described.get("DeletedDate"):
-        print(
-            f"Secret {name} is scheduled for deletion ({described['DeletedDate']:%Y-%m-%d}): until then "
-            "a new deploy cannot create it again; "
-            "`aws secretsmanager restore-secret --secret-id NAME` brings it back"
-        )
-    else:
-        print(
-            f"Secret {name} still exists (the stacks did not own it): "
-            "`aws secretsmanager delete-secret --secret-id NAME` removes it"
-        )

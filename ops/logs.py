@@ -1,17 +1,9 @@
 """`make logs`: the service's log group, followed or read once, through FilterLogEvents polling.
 
-Settings (environment / Make variables):
-  FOLLOW=0      read once and exit (default: follow; REQUEST_ID reads once)
-  SINCE=10m     window start: 30s, 10m, 2h, 1d, 1w, or an ISO time (REQUEST_ID default: 24h)
-  FILTER=...    a CloudWatch filter pattern, passed as is
-  LEVEL=ERROR   this level and above (WARN matches the app's WARNING)
-  REQUEST_ID=   one request: the app's and the gateway's access log lines, merged by time
-  TASK=         one task's stream (task id, its first characters, or the task ARN)
-  FORMAT=json   the raw JSON lines, for jq
-
-CloudWatch evaluates the patterns; the tool checks LEVEL and REQUEST_ID again
-on what comes back (cheap, and it keeps the output right where a pattern
-cannot be combined, or an emulator ignores JSON patterns).
+`python -m ops logs --help` lists the settings. CloudWatch evaluates the
+patterns; the tool checks LEVEL and REQUEST_ID again on what comes back
+(cheap, and it keeps the output right where a pattern cannot be combined, or
+an emulator ignores JSON patterns).
 """
 
 from __future__ import annotations
@@ -21,14 +13,15 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
 from . import OpsError
-from .aws import Settings, error_code, error_message, flag, var
+from .aws import error_code, error_message
+from .settings import Settings
 from .ui import Painter, paint_for
 
 STREAM_PREFIX = "ecs/api/"  # awslogs-stream-prefix "ecs", container "api"
@@ -66,26 +59,21 @@ def normalise_level(value: object) -> str | None:
     return name if name in LEVELS else None
 
 
-def level_threshold(text: str) -> int:
-    name = normalise_level(text)
+def level_threshold(text: str | None) -> int | None:
+    """LEVEL as a number; None for every line (no LEVEL, or DEBUG: the lines without a level too)."""
+    name = normalise_level(text) if text else "DEBUG"
     if name is None:
         raise OpsError(f"LEVEL={text}: use DEBUG, INFO, WARN, ERROR or CRITICAL")
-    return LEVELS[name]
+    return LEVELS[name] if LEVELS[name] > LEVELS["DEBUG"] else None
 
 
 def level_clause(threshold: int) -> str | None:
     """The JSON pattern for `level` at or above the threshold; None for everything."""
-    names = [n for n, v in LEVELS.items() if v >= threshold]
     if threshold <= LEVELS["DEBUG"]:
         return None
-    if "WARNING" in names:
-        names.append("WARN")
+    names = [n for n, v in LEVELS.items() if v >= threshold]
+    names += ["WARN"] if "WARNING" in names else []
     return " || ".join(f'$.level = "{n}"' for n in names)
-
-
-def is_json_pattern(pattern: str) -> bool:
-    text = pattern.strip()
-    return text.startswith("{") and text.endswith("}")
 
 
 def combine(user: str | None, clauses: Iterable[str]) -> str:
@@ -94,17 +82,12 @@ def combine(user: str | None, clauses: Iterable[str]) -> str:
     A text FILTER cannot be joined with JSON clauses; then CloudWatch gets the
     FILTER and the clauses are left to the client-side checks.
     """
-    clauses = [c for c in clauses if c]
-    if user and not is_json_pattern(user):
+    text = (user or "").strip()
+    if user and not (text.startswith("{") and text.endswith("}")):
         return user
-    parts = []
-    if user:
-        parts.append(user.strip()[1:-1].strip())
-    parts += clauses
-    if not parts:
-        return ""
-    if len(parts) == 1:
-        return "{ " + parts[0] + " }"
+    parts = ([text[1:-1].strip()] if user else []) + [c for c in clauses if c]
+    if len(parts) <= 1:
+        return "".join("{ " + p + " }" for p in parts)
     return "{ " + " && ".join(f"({p})" for p in parts) + " }"
 
 
@@ -124,7 +107,6 @@ class Event:
     stream: str
     source: str  # "app" or "gateway"
     event_id: str
-    order: int = 0  # the source's rank, for ties
 
     @property
     def data(self) -> dict[str, Any] | None:
@@ -140,37 +122,24 @@ class Event:
 
 @dataclass
 class Source:
-    label: str
+    label: str  # "app" or "gateway"
     group: str
     pattern: str = ""
     prefix: str | None = None
-    keep: Callable[[Event], bool] = field(default=lambda _e: True)
+    threshold: int | None = None  # LEVEL, as a number: the lines at or above it
+    request_id: str | None = None
     optional: bool = False
 
-
-def level_keeper(threshold: int) -> Callable[[Event], bool]:
-    def keep(event: Event) -> bool:
+    def keep(self, event: Event) -> bool:
+        """LEVEL and REQUEST_ID again, on what came back: by the app's JSON fields, else in the text."""
         data = event.data
-        name = normalise_level(data.get("level")) if data else None
-        return name is not None and LEVELS[name] >= threshold
-
-    return keep
-
-
-def request_keeper(request_id: str, key: str | None) -> Callable[[Event], bool]:
-    """The app's line by its key; any line (gateway) that contains the id when key is None."""
-
-    def keep(event: Event) -> bool:
-        data = event.data
-        if key and data is not None:
-            return data.get(key) == request_id
-        return request_id in event.message
-
-    return keep
-
-
-def both(*keepers: Callable[[Event], bool]) -> Callable[[Event], bool]:
-    return lambda event: all(k(event) for k in keepers)
+        if self.threshold is not None:
+            name = normalise_level((data or {}).get("level"))
+            if name is None or LEVELS[name] < self.threshold:
+                return False
+        if self.request_id and self.label == "app" and data is not None:
+            return data.get("request_id") == self.request_id
+        return not self.request_id or self.request_id in event.message
 
 
 # -- printing ------------------------------------------------------------------------------------
@@ -190,13 +159,9 @@ def _fmt_value(value: Any) -> str:
 
 def _fields(data: dict[str, Any], first: Iterable[str], skip: set[str]) -> str:
     keys = [k for k in first if k in data] + [k for k in data if k not in first]
-    parts = []
-    for key in keys:
-        value = data[key]
-        if key in skip or value is None or value in ("-", ""):
-            continue
-        parts.append(f"{key}={_fmt_value(value)}")
-    return " ".join(parts)
+    return " ".join(
+        f"{k}={_fmt_value(data[k])}" for k in keys if k not in skip and data[k] not in (None, "-", "")
+    )
 
 
 def iso_ms(timestamp: int) -> str:
@@ -228,19 +193,12 @@ def render(event: Event, paint: Painter) -> str:
         status = data.get("status", "")
         level = _status_level(status)
         message = " ".join(str(p) for p in (method, path, status) if p not in ("", None))
-        skip = (
-            _GATEWAY_SKIP
-            | {"status"}
-            | {k for k in (*_METHOD_KEYS, *_PATH_KEYS) if data.get(k) in (method, path)}
-        )
-        fields = _fields(data, _ID_KEYS, skip)
+        said = {k for k in (*_METHOD_KEYS, *_PATH_KEYS) if data.get(k) in (method, path)}
+        fields = _fields(data, _ID_KEYS, _GATEWAY_SKIP | {"status"} | said)
     elif data is not None:
         level = normalise_level(data.get("level")) or str(data.get("level") or "-")
         message = str(data.get("message", ""))
-        skip = set(_APP_SKIP)
-        for key in ("method", "path", "status"):
-            if key in data and str(data[key]) in message:
-                skip.add(key)
+        skip = _APP_SKIP | {k for k in ("method", "path", "status") if k in data and str(data[k]) in message}
         if data.get("logger") not in (None, "sports_api.access"):
             skip.discard("logger")
         fields = _fields(data, ("request_id",), skip)
@@ -268,28 +226,20 @@ def render_json(event: Event) -> str:
 # -- reading -------------------------------------------------------------------------------------
 
 
+@dataclass
 class Reader:
-    def __init__(
-        self,
-        client: Any,
-        sources: list[Source],
-        start_ms: int,
-        out: TextIO = sys.stdout,
-        fmt: str = "text",
-        poll: float = 2.0,
-        where: str = "",
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.client = client
-        self.sources = sources
-        self.start_ms = start_ms
-        self.out = out
-        self.fmt = fmt
-        self.poll = poll
-        self.where = where
-        self.sleep = sleep
-        self.paint = paint_for(out) if fmt == "text" else Painter(False)
-        self.cursor = {s.group: start_ms for s in sources}
+    client: Any
+    sources: list[Source]
+    start_ms: int
+    out: TextIO = sys.stdout
+    fmt: str = "text"
+    poll: float = 2.0
+    where: str = ""  # for messages: ENV=... REGION=...
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        self.paint = paint_for(self.out) if self.fmt == "text" else Painter(False)
+        self.cursor = {s.group: self.start_ms for s in self.sources}
         self.seen: dict[str, int] = {}
 
     def fetch(self, source: Source, start: int) -> list[Event]:
@@ -298,21 +248,13 @@ class Reader:
             args["filterPattern"] = source.pattern
         if source.prefix:
             args["logStreamNamePrefix"] = source.prefix
-        events = []
-        order = self.sources.index(source)
         try:
-            for page in self.client.get_paginator("filter_log_events").paginate(**args):
-                for e in page.get("events", []):
-                    events.append(
-                        Event(
-                            e["timestamp"],
-                            e["message"],
-                            e.get("logStreamName", ""),
-                            source.label,
-                            e["eventId"],
-                            order,
-                        )
-                    )
+            pages = self.client.get_paginator("filter_log_events").paginate(**args)
+            return [
+                Event(e["timestamp"], e["message"], e.get("logStreamName", ""), source.label, e["eventId"])
+                for page in pages
+                for e in page.get("events", [])
+            ]
         except ClientError as exc:
             code = error_code(exc)
             if code == "ResourceNotFoundException":
@@ -327,7 +269,6 @@ class Reader:
                     f"CloudWatch rejected the pattern {source.pattern!r}: {error_message(exc)}"
                 ) from None
             raise
-        return events
 
     def poll_once(self) -> list[Event]:
         batch: list[Event] = []
@@ -342,22 +283,20 @@ class Reader:
                     continue  # CloudWatch narrows by prefix already; an emulator may not
                 if source.keep(event):
                     batch.append(event)
-        batch.sort(key=lambda e: (e.timestamp, e.order))
+        batch.sort(key=lambda e: (e.timestamp, e.source == "gateway"))  # the app's line first on a tie
         if self.seen:
             horizon = min(self.cursor.values()) - 2 * OVERLAP_MS
             self.seen = {k: t for k, t in self.seen.items() if t >= horizon}
         return batch
 
-    def emit(self, events: list[Event]) -> None:
-        for event in events:
-            self.out.write((render_json(event) if self.fmt == "json" else render(event, self.paint)) + "\n")
-        self.out.flush()
-
     def run(self, follow: bool) -> int:
         total = 0
         while True:
             events = self.poll_once()
-            self.emit(events)
+            for event in events:
+                line = render_json(event) if self.fmt == "json" else render(event, self.paint)
+                self.out.write(line + "\n")
+            self.out.flush()
             total += len(events)
             if not follow:
                 return total
@@ -369,38 +308,22 @@ class Reader:
 
 def build_sources(settings: Settings) -> tuple[list[Source], bool, int]:
     """The groups to read, whether to follow, and the window's start."""
-    request_id = var("REQUEST_ID")
-    user_filter = var("FILTER")
-    level = var("LEVEL")
-    task = var("TASK")
-    threshold = level_threshold(level) if level else None
-    follow = flag("FOLLOW", default=request_id is None)
-    since = var("SINCE") or ("24h" if request_id else "10m")
-    start = parse_since(since)
+    request_id, user_filter, task = settings.request_id, settings.filter, settings.task
+    threshold = level_threshold(settings.level)
+    follow = settings.follow if settings.follow is not None else request_id is None
+    start = parse_since(settings.since or ("24h" if request_id else "10m"))
 
     app_group = settings.outputs("platform").get("ServiceLogGroupName")
     if not app_group:
         raise OpsError(f"stack {settings.stack_name('platform')} has no ServiceLogGroupName output")
 
-    app_clauses: list[str] = []
-    app_keep: list[Callable[[Event], bool]] = []
-    if threshold is not None and level_clause(threshold):
-        app_clauses.append(level_clause(threshold) or "")
-        app_keep.append(level_keeper(threshold))
+    clauses = [level_clause(threshold) or ""] if threshold else []
     if request_id:
         if '"' in request_id or "\\" in request_id:
             raise OpsError("REQUEST_ID holds quotes or backslashes: not a request id")
-        app_clauses.append(f'$.request_id = "{request_id}"')
-        app_keep.append(request_keeper(request_id, "request_id"))
-    sources = [
-        Source(
-            "app",
-            app_group,
-            combine(user_filter, app_clauses),
-            prefix=stream_prefix(task) if task else None,
-            keep=both(*app_keep),
-        )
-    ]
+        clauses.append(f'$.request_id = "{request_id}"')
+    prefix = stream_prefix(task) if task else None
+    sources = [Source("app", app_group, combine(user_filter, clauses), prefix, threshold, request_id)]
     if request_id:
         access_group = settings.outputs("api", required=False).get("AccessLogGroupName")
         if access_group:
@@ -410,13 +333,7 @@ def build_sources(settings: Settings) -> tuple[list[Source], bool, int]:
                 else f'"{request_id}"'
             )
             sources.append(
-                Source(
-                    "gateway",
-                    access_group,
-                    gateway_pattern,
-                    keep=request_keeper(request_id, None),
-                    optional=True,
-                )
+                Source("gateway", access_group, gateway_pattern, request_id=request_id, optional=True)
             )
         else:
             print(
@@ -428,12 +345,11 @@ def build_sources(settings: Settings) -> tuple[list[Source], bool, int]:
 
 
 def logs(settings: Settings) -> int:
-    fmt = (var("FORMAT") or "text").lower()
-    if fmt not in ("text", "json"):
-        raise OpsError(f"FORMAT={fmt}: use text or json")
     sources, follow, start = build_sources(settings)
-    poll = float(var("OPS_POLL_SECONDS") or 2)
-    reader = Reader(settings.client("logs"), sources, start, fmt=fmt, poll=poll, where=settings.where())
+    poll = 0.5 if settings.endpoint else 2.0
+    reader = Reader(
+        settings.client("logs"), sources, start, fmt=settings.format, poll=poll, where=settings.where()
+    )
     groups = ", ".join(f"{s.group}" + (f" [{s.pattern}]" if s.pattern else "") for s in sources)
     print(
         f"{'following' if follow else 'reading'} {groups} since {iso_ms(start)}"

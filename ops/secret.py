@@ -10,35 +10,32 @@ import getpass
 import re
 import sys
 
-from botocore.exceptions import ClientError
-
 from . import OpsError
-from .aws import Settings, error_code, flag
+from .aws import error_code
+from .settings import Settings
 
+# SerpAPI's keys are 64 hex digits; this accepts any plausible token and refuses
+# what is surely a mistake (a pasted URL, a JSON file, two lines, a quote).
+KEY_FORMAT = "16 to 256 letters, digits, '-' or '_', on one line"
 _PLAUSIBLE = re.compile(r"[A-Za-z0-9_\-]{16,256}")
 
 
 def read_key() -> str:
-    prompt = "SerpAPI key (input hidden): "
+    prompt = f"SerpAPI key ({KEY_FORMAT}; input hidden): "
     key = (getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.read()).strip()
     if not key:
         raise OpsError("no key given: type it at the prompt, or pipe it in (make put-secret < keyfile)")
     if not _PLAUSIBLE.fullmatch(key):
-        raise OpsError(
-            "that does not look like a SerpAPI key (16+ letters and digits, one line): nothing stored"
-        )
+        raise OpsError(f"that is not a SerpAPI key ({KEY_FORMAT}): nothing stored")
     return key
 
 
 def put_secret(settings: Settings) -> int:
-    platform_name = settings.stack_name("platform")
-    platform = settings.outputs("platform", required=False)
-    if not platform:
-        raise OpsError(
-            f"stack {platform_name} does not exist ({settings.where()}): run `make deploy-stack` first"
-        )
+    platform = settings.outputs("platform")  # no stack: says so, and how to deploy it
     name = platform.get("SerpApiSecretName") or f"{settings.project}/{settings.env}/serpapi-api-key"
     key = read_key()
+    from botocore.exceptions import ClientError  # here: `python -m ops` starts without botocore
+
     sm = settings.client("secretsmanager")
     try:
         version = sm.put_secret_value(SecretId=name, SecretString=key)["VersionId"]
@@ -68,7 +65,7 @@ def _restart_service(settings: Settings) -> None:
     if not service or not cluster:
         print("The service is not deployed yet: its tasks will read the key when they start.")
         return
-    if not flag("RESTART", True):
+    if not settings.restart:
         print(f"RESTART=0: running tasks keep the old key until {service} is redeployed.")
         return
     settings.client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)

@@ -7,17 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-_CODES = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2", "cyan": "36"}
-
-
-def use_colour(stream: TextIO | None = None) -> bool:
-    stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR"):
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+_CODES = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2"}
 
 
 class Painter:
@@ -34,32 +24,26 @@ class Painter:
 
 
 def paint_for(stream: TextIO | None = None) -> Painter:
-    return Painter(use_colour(stream))
+    """Colour only on a terminal, and only when NO_COLOR is unset."""
+    try:
+        return Painter(not os.environ.get("NO_COLOR") and (stream or sys.stdout).isatty())
+    except (AttributeError, ValueError):
+        return Painter(False)
 
 
-def warn(message: str) -> None:
-    print(message, file=sys.stderr)
+def _in_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utc(value: datetime | float | int | None, with_date: bool = True) -> str:
-    """A datetime, or epoch milliseconds, as `2026-11-23 06:41:02Z`."""
-    if value is None:
-        return "-"
-    if isinstance(value, int | float):
-        value = datetime.fromtimestamp(value / 1000, UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%SZ" if with_date else "%H:%M:%SZ")
+def utc(value: datetime | None) -> str:
+    """A datetime as `2026-11-23 06:41:02Z`."""
+    return "-" if value is None else _in_utc(value).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
-    now = now or datetime.now(UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    seconds = int((now - value).total_seconds())
+    seconds = int(((now or datetime.now(UTC)) - _in_utc(value)).total_seconds())
     if seconds < 0:
         return "just now"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -17,7 +18,6 @@ from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MOTO = Path(sys.executable).parent / "moto_server"
-FIXTURE_TEMPLATES = Path(__file__).parent / "fixtures" / "cloudformation"
 
 # Variables of the user's shell that would change what the tool does.
 _SCRUB_PREFIXES = ("AWS_", "OPS_")
@@ -54,31 +54,43 @@ class Moto:
         return env
 
 
+@contextlib.contextmanager
+def moto_server(name: str, **environment: str) -> Iterator[Moto]:
+    """A moto_server on a free loopback port, its log in reports/<name>.log when reports/ exists."""
+    port = free_port()
+    log_path = ROOT / "reports" / f"{name}.log" if (ROOT / "reports").is_dir() else Path(os.devnull)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **environment},
+        )
+        server = Moto(port)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{server.url}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        try:
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @pytest.fixture(scope="session")
 def moto() -> Iterator[Moto]:
-    port = free_port()
-    log = open(ROOT / "reports" / "moto_server.log" if (ROOT / "reports").is_dir() else os.devnull, "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    server = Moto(port)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{server.url}/moto-api/", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("moto_server did not start") from None
-            time.sleep(0.1)
-    yield server
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with moto_server("moto_server") as server:
+        yield server
 
 
 @pytest.fixture

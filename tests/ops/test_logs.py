@@ -233,7 +233,7 @@ def test_follow_prints_new_lines_as_they_arrive(moto: Moto, seeded: dict[str, An
     # A stream of its own, and a window wide enough for any start-up delay.
     live = "f0110f0110f0110f0110f0110f0110f0"
     seeded["logs"].create_log_stream(logGroupName=f"/{PROJECT}/dev/service", logStreamName=f"ecs/api/{live}")
-    env = moto.env(PROJECT=PROJECT, OPS_POLL_SECONDS="0.2", SINCE="5m", TASK=live[:6])
+    env = moto.env(PROJECT=PROJECT, SINCE="5m", TASK=live[:6])
     process = subprocess.Popen(
         [*_make_prefix(), "logs"],
         cwd=ROOT,

@@ -1,13 +1,18 @@
-"""`make smoke` against the real app (demo data) behind a stand-in for API Gateway's key check."""
+"""`make smoke` against the real app behind a stand-in for API Gateway's key check.
+
+Live data comes from the fake SerpAPI (a real HTTP server); without a key the
+app serves its demo data, which the smoke test must refuse.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
+from ops.settings import Settings
 
 from ops import smoke
 from sports_api.web.app import create_app
@@ -37,55 +42,126 @@ class KeyGate:
 
 
 @pytest.fixture
-def gateway() -> Iterator[ThreadServer]:
-    server = ThreadServer(KeyGate(create_app(settings()), KEY)).start()  # type: ignore[arg-type]
-    yield server
-    server.stop()
+def gateway(fake_serpapi: Any) -> Callable[..., ThreadServer]:
+    """The app behind the key check: live data by default, demo data with live=False."""
+    started: list[ThreadServer] = []
+
+    def start(live: bool = True, enforce: bool = True) -> ThreadServer:
+        values = {"serpapi_api_key": "k" * 32, "serpapi_base_url": fake_serpapi.url} if live else {}
+        server = ThreadServer(KeyGate(create_app(settings(**values)), KEY, enforce)).start()  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start  # type: ignore[misc]
+    for server in started:
+        server.stop()
 
 
-def test_smoke_passes_against_the_app_behind_a_key(moto: Moto, gateway: ThreadServer) -> None:
-    result = run_make("smoke", moto.env(API_URL=gateway.url + "/", API_KEY=KEY, SMOKE_WAIT="0"), timeout=60)
+def _smoke(moto: Moto, url: str) -> Any:
+    env = moto.env(PROJECT="smoke-test", API_URL=url, API_KEY=KEY, SMOKE_WAIT="0")
+    return run_make("smoke", env, timeout=60)
+
+
+def test_smoke_passes_against_live_data_behind_a_key(
+    moto: Moto, gateway: Callable[..., ThreadServer]
+) -> None:
+    server = gateway()
+    result = _smoke(moto, server.url + "/")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
+    assert (
+        lines[0]
+        == f"Smoke test of {server.url} (no service stack smoke-test-dev-service: the checks run once)"
+    )
     assert lines[3].startswith("  ok    unknown route            GET /v1/no-such-route-"), lines
-    assert lines[:3] + lines[4:] == [
-        f"Smoke test of {gateway.url}",
+    assert lines[1:3] + lines[4:] == [
         "  ok    health                   GET /health",
-        "  ok    data route               GET /v1/leagues/nfl/games",
+        "  ok    live data route          GET /v1/leagues/nfl/games",
         "  ok    data route without key   GET /v1/leagues/nfl/games (no key)",
         "all 4 checks passed",
     ]
     assert KEY not in result.stdout + result.stderr
 
 
-def test_smoke_fails_when_a_check_fails(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+def test_smoke_fails_on_demo_data_saying_the_key_is_missing(
+    moto: Moto, gateway: Callable[..., ThreadServer]
 ) -> None:
-    server = ThreadServer(KeyGate(create_app(settings()), KEY, enforce=False)).start()  # type: ignore[arg-type]
-    try:
-        monkeypatch.setenv("API_URL", server.url)
-        monkeypatch.setenv("API_KEY", KEY)
-        monkeypatch.setenv("SMOKE_WAIT", "0")
-        assert smoke.smoke() == 1
-    finally:
-        server.stop()
+    result = _smoke(moto, gateway(live=False).url)
+    assert result.returncode != 0
+    line = next(line for line in result.stdout.splitlines() if "live data route" in line)
+    assert line.startswith("  FAIL  live data route")
+    assert '"source": "demo": the service runs without a SerpAPI key' in line
+    assert "no key in Secrets Manager under smoke-test/dev/serpapi-api-key: `make put-secret`" in line
+    assert "1 of 4 checks failed" in result.stdout
+
+
+def test_smoke_fails_when_the_gateway_lets_keyless_requests_through(
+    gateway: Callable[..., ThreadServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = gateway(enforce=False)
+    assert smoke.smoke(Settings(api_url=server.url, api_key=KEY), probe=(None, "once")) == 1
     out = capsys.readouterr().out
     assert "  FAIL  data route without key" in out and "HTTP 200, expected 403" in out
-    assert "1 of 4 checks failed" in out
+
+
+def test_failing_checks_are_retried_only_while_the_service_rolls_out(
+    gateway: Callable[..., ThreadServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Demo data while a rollout is in progress: wait for it (clock injected), then judge."""
+    server = gateway(live=False)
+    now = [0.0]
+    states = iter(["service s rolling out s:2 (0/1 tasks running)"] * 3 + [None])
+    probe = (lambda: next(states), "retries while service s is rolling out")
+    result = smoke.smoke(
+        Settings(api_url=server.url, api_key=KEY, smoke_wait=300),
+        probe=probe,
+        clock=lambda: now[0],
+        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+    )
+    out = capsys.readouterr().out
+    assert result == 1  # the rollout ended and the data is still demo data
+    assert "  1 failing while service s rolling out s:2 (0/1 tasks running): retrying every 5 s" in out
+    assert "  waited 15 s for the rollout (service s rolling out s:2 (0/1 tasks running))" in out
+    assert out.count("FAIL") == 1  # printed once, after the wait
+
+    # not rolling out: one round, no wait
+    now[0] = 0.0
+    assert (
+        smoke.smoke(
+            Settings(api_url=server.url, api_key=KEY), probe=(lambda: None, "x"), clock=lambda: now[0]
+        )
+        == 1
+    )
+    assert "waited" not in capsys.readouterr().out
+
+
+def test_smoke_gives_up_waiting_after_smoke_wait(
+    gateway: Callable[..., ThreadServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = gateway(live=False)
+    now = [0.0]
+    probe = (lambda: "service s rolling out s:2 (0/1 tasks running)", "x")
+    result = smoke.smoke(
+        Settings(api_url=server.url, api_key=KEY, smoke_wait=12),
+        probe=probe,
+        clock=lambda: now[0],
+        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+    )
+    assert result == 1
+    assert "1 of 4 checks failed (still rolling out: service s rolling out" in capsys.readouterr().out
+    assert now[0] == 10  # two waits of 5 s; a third would pass SMOKE_WAIT
 
 
 def test_smoke_explains_a_gateway_without_a_catch_all_route() -> None:
     check = smoke.Check("unknown route", "/x", True, 404)
-    reply = smoke.Reply(403, b'{"message":"Missing Authentication Token"}', {})
+    reply = smoke.Reply(403, b'{"message":"Missing Authentication Token"}')
     assert "unknown paths should reach the app through {proxy+}" in (check.verdict(reply) or "")
-    assert smoke.Check("d", "/d", True, 200, games=True).verdict(smoke.Reply(200, b'{"x": 1}', {})) == (
-        "the JSON has no `games` list"
-    )
+    live = smoke.Check("d", "/d", True, 200, live_games=True)
+    assert live.verdict(smoke.Reply(200, b'{"x": 1}')) == "the JSON has no `games` list"
+    assert live.verdict(smoke.Reply(200, b'{"games": [], "source": "serpapi"}')) is None
 
 
-def test_smoke_finds_the_url_and_key_from_the_api_stack(
-    aws_env: Moto, gateway: ThreadServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_smoke_finds_the_url_and_key_from_the_api_stack(aws_env: Moto) -> None:
     apigw = boto3.client("apigateway")
     key = apigw.create_api_key(name="smoke-stack-key", value=KEY, enabled=True)
     template = {
@@ -95,10 +171,9 @@ def test_smoke_finds_the_url_and_key_from_the_api_stack(
                 "Properties": {"Type": "String", "Value": "x", "Name": "/smoke"},
             }
         },
-        "Outputs": {"ApiUrl": {"Value": gateway.url}, "ApiKeyId": {"Value": key["id"]}},
+        "Outputs": {"ApiUrl": {"Value": "https://api.example"}, "ApiKeyId": {"Value": key["id"]}},
     }
     boto3.client("cloudformation").create_stack(
         StackName="smoke-test-dev-api", TemplateBody=json.dumps(template)
     )
-    monkeypatch.setenv("PROJECT", "smoke-test")
-    assert smoke.find_api() == (gateway.url, KEY)
+    assert smoke.find_api(Settings(project="smoke-test")) == ("https://api.example", KEY)
