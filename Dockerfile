@@ -20,15 +20,21 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 RUN python3 -m venv /opt/venv
 
-# Dependencies first: this layer is reused until requirements.txt changes.
+# Dependencies first: this layer is reused until a lock changes. Every package
+# is checked against the hashes `make lock` recorded; source distributions are
+# built with the locked build backend, never one pip would fetch unchecked.
+# requirements/aws.txt adds boto3 for the DynamoDB archive (ARCHIVE_BACKEND=dynamodb).
 COPY requirements.txt /src/
-RUN /opt/venv/bin/pip install --no-cache-dir --requirement /src/requirements.txt
+COPY requirements/build.txt requirements/aws.txt /src/requirements/
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --requirement /src/requirements/build.txt \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes --no-deps --no-build-isolation \
+       --requirement /src/requirements.txt --requirement /src/requirements/aws.txt
 
 COPY pyproject.toml /src/
 COPY src /src/src
-# The app itself (no dependencies: they are pinned above), then the installer,
-# which the running service never needs.
-RUN /opt/venv/bin/pip install --no-cache-dir --no-deps /src \
+# The app itself (no dependencies: they are locked above), then the installer
+# and the build backend, which the running service never needs.
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation /src \
     && /opt/venv/bin/pip uninstall --yes --quiet setuptools pip
 
 # --- runtime: the virtualenv and nothing else ---------------------------------
