@@ -3,8 +3,11 @@
 What the stacks cannot delete themselves is removed here: the images in the
 ECR repository and the artifact bucket's object versions (before their
 stacks), the artifact bucket itself (kept by its stack so a stack deletion
-never fails on it), and the log groups AWS creates for the environment (API
-Gateway's execution logs, Container Insights' performance logs). Then the
+never fails on it), the archive table (kept by the service stack, with
+deletion protection, so no stack update or deletion loses it; its fixed
+name would make the next deploy fail), and the log groups AWS creates for
+the environment (API Gateway's execution logs, Container Insights'
+performance logs). Then the
 account is searched for anything of the environment: its stacks, VPCs (by
 their Project and Environment tags), log groups, image repository and
 buckets. The exit status is 0 only when none is left, so a second run after a
@@ -32,8 +35,8 @@ def _confirm(settings: Settings) -> None:
     if not sys.stdin.isatty():
         raise OpsError(f"not a terminal: pass CONFIRM={settings.env} to delete every {settings.prefix} stack")
     answer = input(
-        f"Delete every {settings.prefix} stack in {settings.region} (ECR images and pipeline artifacts "
-        f"included)? Type {settings.env} to confirm: "
+        f"Delete every {settings.prefix} stack in {settings.region} (ECR images, pipeline artifacts "
+        f"and the archive of results and favourites included)? Type {settings.env} to confirm: "
     )
     if answer.strip() != settings.env:
         raise OpsError("not confirmed: nothing deleted")
@@ -58,6 +61,24 @@ def _buckets(settings: Settings, known: dict[str, str]) -> list[str]:
     pages = settings.client("s3").get_paginator("list_buckets").paginate()
     names = {b["Name"] for page in pages for b in page.get("Buckets", [])}
     return sorted(n for n in names if n == known.get("ArtifactBucketName") or n.startswith(generated))
+
+
+def _archive_table(settings: Settings) -> str | None:
+    """The service stack's archive table (`<prefix>-archive`) when it exists."""
+    name = f"{settings.prefix}-archive"
+    try:
+        settings.client("dynamodb").describe_table(TableName=name)
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        return None
+    return name
+
+
+def delete_archive_table(settings: Settings, name: str) -> None:
+    dynamodb = settings.client("dynamodb")
+    dynamodb.update_table(TableName=name, DeletionProtectionEnabled=False)
+    dynamodb.delete_table(TableName=name)
 
 
 def empty_repository(settings: Settings, name: str) -> int:
@@ -115,6 +136,8 @@ def leftovers(settings: Settings, known: dict[str, str]) -> list[str]:
     left += [f"log group {group}" for group in _log_groups(settings, known)]
     left += [f"ECR repository {name} ({n} images)" for name, n in _repositories(settings, known).items()]
     left += [f"S3 bucket {name}" for name in _buckets(settings, known)]
+    table = _archive_table(settings)
+    left += [f"DynamoDB table {table}"] if table else []
     return left
 
 
@@ -158,6 +181,10 @@ def delete(settings: Settings) -> int:
             empty_bucket(settings, bucket)
             settings.client("s3").delete_bucket(Bucket=bucket)
             print(f"deleted the retained artifact bucket {bucket}")
+        table = _archive_table(settings)
+        if table is not None:
+            delete_archive_table(settings, table)
+            print(f"deleted the retained archive table {table} (results and favourites)")
         for group in _log_groups(settings, known):
             if group.startswith(tuple(_aws_created(settings, known))):
                 settings.client("logs").delete_log_group(logGroupName=group)
@@ -177,7 +204,7 @@ def delete(settings: Settings) -> int:
             f"delete-stack left {len(left) - bool(failed)} things of {settings.prefix} (listed above)"
         )
     print(f"Nothing of {settings.prefix} is left in {settings.region}: no stack, VPC, log group, "
-          "image repository or bucket.")  # fmt: skip
+          "image repository, bucket or table.")  # fmt: skip
     return 0
 
 

@@ -24,6 +24,10 @@ STACKS = ("network", "platform", "api", "monitoring", "pipeline", "service")
 # tests are compared with these substituted.
 DEFAULT_NAMES = {"ProjectName": "sports-api", "Environment": "dev"}
 
+# Per-environment template configurations of the service stack (the pipeline's
+# deploy actions pass cloudformation/environments/<env>.json).
+ENVIRONMENTS_DIR = CFN_DIR / "environments"
+
 # Resource types whose definitions shape what an API Gateway deployment
 # snapshots; a change to any of them needs a new Deployment.
 API_SHAPING_TYPES = (
@@ -107,16 +111,25 @@ def exports(template: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def unconditional(items: list[Any]) -> Iterator[Any]:
+    """A list's items with each `Fn::If` item taken as both of its branches (never NoValue)."""
+    for item in items:
+        if isinstance(item, dict) and set(item) == {"Fn::If"}:
+            yield from unconditional([b for b in item["Fn::If"][1:] if b != {"Ref": "AWS::NoValue"}])
+        else:
+            yield item
+
+
 def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, statement) for every identity-based IAM policy statement."""
+    """(where, statement) for every identity-based IAM policy statement, conditional ones too."""
     for logical_id, resource in resources(template).items():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::IAM::Role":
             for policy in props.get("Policies", []):
-                for statement in policy["PolicyDocument"]["Statement"]:
+                for statement in unconditional(policy["PolicyDocument"]["Statement"]):
                     yield f"{logical_id}/{policy['PolicyName']}", statement
         elif resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
-            for statement in props["PolicyDocument"]["Statement"]:
+            for statement in unconditional(props["PolicyDocument"]["Statement"]):
                 yield logical_id, statement
 
 

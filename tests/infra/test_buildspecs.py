@@ -2,9 +2,10 @@
 
 The buildspecs are thin: each phase calls make. These tests check that every
 target they call exists, that every variable they read is provided by their
-CodeBuild project, that the Parameter Store names and the secret behind those
-variables exist and are readable by exactly that project's role, and that the
-variable the build exports is the one the deploy action reads.
+CodeBuild project or the pipeline actions that run it, that the Parameter Store
+names behind those variables exist and are readable by exactly that project's
+role, that no project gets a secret, and that the variable the build exports is
+the one the deploy actions read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .cfn import REPO, as_list, exports, load, policy_statements, resources, sub_text, substitute
+from .cfn import REPO, as_list, load, policy_statements, resources, sub_text, substitute, unconditional
 
 BUILDSPEC = REPO / "buildspec.yml"
 SMOKE = REPO / "buildspecs" / "smoke.yml"
@@ -84,6 +85,27 @@ def _project_env(logical_id: str) -> dict[str, dict[str, Any]]:
     return {v["Name"]: v for v in _project(logical_id)["Environment"]["EnvironmentVariables"]}
 
 
+def _actions() -> list[dict[str, Any]]:
+    """Every pipeline action, conditional stages included."""
+    pipeline = resources(load("pipeline"), "AWS::CodePipeline::Pipeline")["Pipeline"]["Properties"]
+    found = []
+    for stage in pipeline["Stages"]:
+        stage = stage["Fn::If"][1] if "Fn::If" in stage else stage
+        found.extend(stage["Actions"])
+    return found
+
+
+def _action_env(logical_id: str) -> set[str]:
+    """Variables every pipeline action running this project passes it."""
+    runs = [a for a in _actions() if a["Configuration"].get("ProjectName") == {"Ref": logical_id}]
+    assert runs, f"no pipeline action runs {logical_id}"
+    names = []
+    for action in runs:
+        text = sub_text(action["Configuration"].get("EnvironmentVariables", "[]"))
+        names.append({v["name"] for v in json.loads(substitute(text))})
+    return set.intersection(*names)
+
+
 def _variables_read(spec: dict[str, Any]) -> set[str]:
     names = set()
     for command in _commands(spec):
@@ -136,25 +158,27 @@ def test_build_reports_junit_and_caches_pip() -> None:
     assert sub_text(group["Name"]) == f"{sub_text(_project('BuildProject')['Name'])}-{report_name}"
 
 
-def test_exported_image_uri_is_what_the_deploy_action_reads() -> None:
+def test_exported_image_uri_is_what_the_deploy_actions_read() -> None:
     spec = _spec("buildspec.yml")
     assert spec["env"]["exported-variables"] == ["IMAGE_URI"]
     assert "IMAGE_URI" in _variables_set(spec)
-    stages = {}
-    for stage in resources(load("pipeline"), "AWS::CodePipeline::Pipeline")["Pipeline"]["Properties"][
-        "Stages"
-    ]:
-        stage = stage["Fn::If"][1] if "Fn::If" in stage else stage
-        stages[stage["Name"]] = stage
-    (build,) = stages["Build"]["Actions"]
+    (build,) = [a for a in _actions() if a["ActionTypeId"]["Category"] == "Build"]
     assert build["Configuration"]["ProjectName"] == {"Ref": "BuildProject"}
-    (deploy,) = stages["Deploy"]["Actions"]
-    overrides = json.loads(substitute(sub_text(deploy["Configuration"]["ParameterOverrides"])))
-    assert overrides["ImageUri"] == f"#{{{build['Namespace']}.IMAGE_URI}}"
-    # The image is tagged with the commit, never `latest` alone.
-    tag_line = next(c for c in _commands(spec) if c.startswith("export IMAGE_URI="))
+    deploys = [a for a in _actions() if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+    assert len(deploys) == 2
+    for deploy in deploys:
+        overrides = json.loads(substitute(sub_text(deploy["Configuration"]["ParameterOverrides"])))
+        assert overrides["ImageUri"] == f"#{{{build['Namespace']}.IMAGE_URI}}"
+    # The image is pushed with a tag naming the commit, never `latest`, then
+    # released by the digest that tag got.
+    tag_line = next(c for c in _commands(spec) if c.startswith("export IMAGE_TAG_URI="))
     assert "CODEBUILD_RESOLVED_SOURCE_VERSION" in tag_line and "latest" not in tag_line
-    assert 'IMAGE_URI="$IMAGE_URI"' in next(c for c in _commands(spec) if c.startswith("make image-push"))
+    push = next(c for c in _commands(spec) if c.startswith("make image-push"))
+    assert 'IMAGE_URI="$IMAGE_TAG_URI"' in push
+    commands = _commands(spec)
+    assert commands.index(push) < commands.index(
+        next(c for c in commands if c.startswith("export IMAGE_URI="))
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,7 +186,7 @@ def test_exported_image_uri_is_what_the_deploy_action_reads() -> None:
 )
 def test_every_variable_a_buildspec_reads_is_provided(name: str, project: str) -> None:
     spec = _spec(name)
-    provided = set(_project_env(project)) | _variables_set(spec) | CODEBUILD_BUILTINS
+    provided = set(_project_env(project)) | _action_env(project) | _variables_set(spec) | CODEBUILD_BUILTINS
     missing = _variables_read(spec) - provided
     assert not missing, f"{name} reads {sorted(missing)}, which its project does not provide"
     source = _project(project)["Source"]
@@ -201,40 +225,47 @@ def test_build_parameters_exist_and_the_build_role_reads_exactly_them() -> None:
             assert not _touches(statement, "ssm:"), f"{where} reads Parameter Store"
 
 
-def test_serpapi_secret_reaches_the_build_and_nothing_more() -> None:
+def test_no_project_gets_a_secret_or_may_read_one() -> None:
+    """No test needs the SerpAPI key: neither project receives it, and neither role may read it."""
     pipeline = load("pipeline")
-    env = _project_env("BuildProject")
-    secrets = {n: v for n, v in env.items() if v["Type"] == "SECRETS_MANAGER"}
-    assert set(secrets) == {"SERPAPI_API_KEY"}
-    name_export = secrets["SERPAPI_API_KEY"]["Value"]["Fn::ImportValue"]["Fn::Sub"]
-    assert exports(load("platform"))[name_export] == "SerpApiSecretName"
-    grants = [(w, s) for w, s in policy_statements(pipeline) if _touches(s, "secretsmanager:")]
-    assert [w for w, _ in grants] == ["BuildRole/build"]
-    ((_, grant),) = grants
-    assert grant["Action"] == "secretsmanager:GetSecretValue"
-    assert grant["Resource"]["Fn::Sub"][0] == "${SecretArn}-*"
-    assert grant["Resource"]["Fn::Sub"][1]["SecretArn"] == {
-        "Fn::ImportValue": {"Fn::Sub": "${ProjectName}-${Environment}-SerpApiSecretArn"}
-    }
-    assert not _project_env("SmokeProject").keys() & {"SERPAPI_API_KEY"}
+    for logical_id in resources(pipeline, "AWS::CodeBuild::Project"):
+        kinds = {v["Type"] for v in _project_env(logical_id).values()}
+        assert "SECRETS_MANAGER" not in kinds, logical_id
+        assert "SERPAPI_API_KEY" not in _project_env(logical_id), logical_id
+    grants = [w for w, s in policy_statements(pipeline) if _touches(s, "secretsmanager:")]
+    assert not grants, f"{grants} may read secrets"
     for spec_name in ("buildspec.yml", "buildspecs/smoke.yml"):
+        assert "secrets-manager" not in _spec(spec_name).get("env", {}), spec_name
         text = (REPO / spec_name).read_text()
         assert not re.search(r"echo .*(SERPAPI_API_KEY|API_KEY)", text), "secrets are never printed"
 
 
 def test_smoke_project_gets_the_api_and_may_read_only_its_key() -> None:
     env = _project_env("SmokeProject")
-    assert env["API_URL"]["Value"] == {"Fn::ImportValue": {"Fn::Sub": "${ProjectName}-${Environment}-ApiUrl"}}
-    assert env["API_KEY_ID"]["Value"] == {
-        "Fn::ImportValue": {"Fn::Sub": "${ProjectName}-${Environment}-ApiKeyId"}
-    }
     assert all(v["Type"] == "PLAINTEXT" for v in env.values())
+    assert _action_env("SmokeProject") == {"ENV", "API_URL", "API_KEY_ID"}
+    keys = []
+    for action in _actions():
+        if action["Configuration"].get("ProjectName") != {"Ref": "SmokeProject"}:
+            continue
+        template, imported = action["Configuration"]["EnvironmentVariables"]["Fn::Sub"]
+        variables = {v["name"]: v for v in json.loads(template)}
+        assert all(v["type"] == "PLAINTEXT" for v in variables.values())
+        env_name = variables["ENV"]["value"]
+        assert variables["API_URL"]["value"] == "${ApiUrl}"
+        assert imported["ApiUrl"] == {"Fn::ImportValue": {"Fn::Sub": f"${{ProjectName}}-{env_name}-ApiUrl"}}
+        assert imported["ApiKeyId"] == {
+            "Fn::ImportValue": {"Fn::Sub": f"${{ProjectName}}-{env_name}-ApiKeyId"}
+        }
+        keys.append(imported["ApiKeyId"])
     commands = _commands(_spec("buildspecs/smoke.yml"))
     assert any("get-api-key" in c and "API_KEY_ID" in c and c.startswith("export API_KEY=") for c in commands)
     statements = [s for w, s in policy_statements(load("pipeline")) if w.startswith("SmokeRole")]
     (gateway,) = [s for s in statements if _touches(s, "apigateway:")]
     assert gateway["Action"] == "apigateway:GET"
-    assert gateway["Resource"]["Fn::Sub"][0].endswith("::/apikeys/${KeyId}")
+    readable = [r["Fn::Sub"] for r in unconditional(gateway["Resource"])]
+    assert all(template.endswith("::/apikeys/${KeyId}") for template, _ in readable)
+    assert [names["KeyId"] for _, names in readable] == keys, "exactly the keys of the environments it tests"
 
 
 def test_build_project_builds_for_the_chosen_architecture() -> None:

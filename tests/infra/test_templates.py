@@ -12,7 +12,9 @@ import json
 import re
 import subprocess
 import typing
+from collections.abc import Iterable, Iterator
 from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from .cfn import (
     sub_text,
     substitute,
     template_path,
+    unconditional,
 )
 
 CHECKOV = REPO / ".tools" / "checkov" / "bin" / "checkov"
@@ -175,6 +178,10 @@ def test_taskcat_runs_every_stack_in_deploy_order() -> None:
 NO_DEFAULT = {("service", "ImageUri"), ("pipeline", "RepositoryId")}
 
 
+ENVIRONMENT_NAMES_ACCEPTED = ["dev", "staging", "prod", "pr-42", "alice", "a", "integration"]
+ENVIRONMENT_NAMES_REFUSED = ["", "Prod", "pr_42", "-dev", "dev-", "42", "twelve-chars", "pr.42"]
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_naming_parameters(stack: str) -> None:
     params = load(stack)["Parameters"]
@@ -183,7 +190,32 @@ def test_naming_parameters(stack: str) -> None:
     assert re.fullmatch(project["AllowedPattern"], "sports-api")
     assert not re.fullmatch(project["AllowedPattern"], "Sports_API")
     assert environment["Default"] == "dev"
-    assert environment["AllowedValues"] == ["dev", "staging", "prod"]
+    assert "AllowedValues" not in environment, "any DNS-safe label, not a fixed list"
+    assert environment == load("network")["Parameters"]["Environment"], "one definition in every stack"
+    for name in ENVIRONMENT_NAMES_ACCEPTED:
+        assert re.fullmatch(environment["AllowedPattern"], name), name
+    for name in ENVIRONMENT_NAMES_REFUSED:
+        assert not re.fullmatch(environment["AllowedPattern"], name), name
+
+
+def test_longest_names_fit_aws_limits() -> None:
+    """<ProjectName>-<Environment> at their longest still fit the shortest name limits it is used in."""
+    project = load("network")["Parameters"]["ProjectName"]["AllowedPattern"]
+    environment = load("network")["Parameters"]["Environment"]["AllowedPattern"]
+    longest_project = next(n for n in range(64, 0, -1) if re.fullmatch(project, "a" * n))
+    longest_env = next(n for n in range(64, 0, -1) if re.fullmatch(environment, "a" * n))
+    prefix = longest_project + 1 + longest_env
+    connection = resources(load("pipeline"), "AWS::CodeConnections::Connection")["Connection"]
+    assert sub_text(connection["Properties"]["ConnectionName"]) == "${ProjectName}-${Environment}"
+    assert prefix <= 32, "CodeConnections names are at most 32 characters"
+    cache = resources(load("service"), "AWS::ElastiCache::ServerlessCache")["Cache"]
+    assert sub_text(cache["Properties"]["ServerlessCacheName"]) == "${ProjectName}-${Environment}"
+    for stack in STACKS:
+        for logical_id, role in resources(load(stack), "AWS::IAM::Role").items():
+            name = sub_text(role["Properties"].get("RoleName"))
+            if name:
+                length = len(name.replace("${ProjectName}-${Environment}", "x" * prefix))
+                assert length <= 64, f"{logical_id}: role names are at most 64 characters"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -275,7 +307,7 @@ REQUIRED_OUTPUTS = {
     },
     "api": {"ApiId", "ApiUrl", "ApiKeyId", "StageName", "AccessLogGroupName"},
     "service": {"ServiceName", "ServiceArn", "TaskDefinitionArn"},
-    "monitoring": {"AlarmTopicArn", "DashboardName", "DashboardUrl"},
+    "monitoring": {"AlarmTopicArn", "DashboardName", "DashboardUrl", "DeploymentAlarmNames"},
     "pipeline": {"PipelineName", "ArtifactBucketName", "ConnectionArn"},
 }
 
@@ -305,6 +337,8 @@ def _exporter() -> dict[str, str]:
 def test_every_import_matches_an_earlier_stacks_export(stack: str) -> None:
     exporter = _exporter()
     for path, name in imports(load(stack)):
+        # The pipeline also reads the environment it promotes to: the same exports, its name.
+        name = name.replace("${PromoteTo}", "${Environment}")
         assert name in exporter, (
             f"{stack} imports {name} (at {'/'.join(map(str, path))}), which nobody exports"
         )
@@ -355,6 +389,11 @@ WILDCARD_RESOURCE_ALLOWED = {
     "ec2:DescribeVpcEndpoints": "EC2 describe calls have no resource-level permissions",
     "elasticloadbalancing:DescribeTargetGroups": "ELB describe calls have no resource-level permissions",
     "cloudformation:ValidateTemplate": "checks a template body, not a stack: no resource-level permissions",
+    "elasticloadbalancing:DescribeTargetGroupAttributes": "ELB describe calls: no resource-level permissions",
+    "elasticloadbalancing:DescribeRules": "ELB describe calls have no resource-level permissions",
+    "elasticloadbalancing:DescribeListeners": "ELB describe calls have no resource-level permissions",
+    "elasticloadbalancing:DescribeTags": "ELB describe calls have no resource-level permissions",
+    "elasticloadbalancing:DescribeTargetHealth": "ELB describe calls have no resource-level permissions",
 }
 
 
@@ -392,6 +431,11 @@ MANAGED_POLICIES_ALLOWED = {
     "AmazonAPIGatewayPushToCloudWatchLogs": (
         "API Gateway's account-wide logging role serves every API in the account and region, "
         "so it cannot be scoped to this project's log groups"
+    ),
+    "AmazonECSInfrastructureRolePolicyForLoadBalancers": (
+        "the role ECS shifts release traffic with acts on target groups and rules ECS chooses "
+        "at deploy time; AWS maintains the policy as ECS gains features, and it is also the "
+        "role's permissions boundary"
     ),
 }
 
@@ -463,17 +507,76 @@ def test_service_roles_are_bounded_and_scoped() -> None:
         assert props["PermissionsBoundary"] == {
             "Fn::ImportValue": {"Fn::Sub": "${ProjectName}-${Environment}-ServiceRoleBoundaryArn"}
         }
-    assert "Policies" not in resources(service)["TaskRole"]["Properties"], "the app calls no AWS API"
+    task_policies = resources(service)["TaskRole"]["Properties"]["Policies"]
+    assert [p["PolicyName"] for p in task_policies] == ["archive"], "the app calls DynamoDB, nothing else"
     statements = dict(
         (s["Sid"], s) for where, s in policy_statements(service) if where.startswith("ExecutionRole")
     )
     secret = statements["ReadSerpApiKey"]
     assert secret["Action"] == "secretsmanager:GetSecretValue"
-    assert secret["Resource"]["Fn::Sub"][0] == "${SecretArn}-*"
+    assert secret["Resource"]["Fn::Sub"][0] == "${SecretArn}-??????"
     boundary = resources(load("platform"), "AWS::IAM::ManagedPolicy")["ServiceRoleBoundary"]
     bounded = {a for s in boundary["Properties"]["PolicyDocument"]["Statement"] for a in as_list(s["Action"])}
-    granted = {a for _, s in policy_statements(service) for a in as_list(s["Action"])}
+    granted = {
+        a
+        for where, s in policy_statements(service)
+        if where.startswith(("ExecutionRole", "TaskRole"))
+        for a in as_list(s["Action"])
+    }
     assert granted <= bounded, "the execution role must fit inside its boundary"
+
+
+def _secret_arn_patterns() -> list[tuple[str, str]]:
+    """(where, ARN pattern) of every policy resource that names a Secrets Manager secret."""
+    found = []
+    for stack in STACKS:
+        for where, statement in policy_statements(load(stack)):
+            if not any(a.startswith("secretsmanager:") for a in as_list(statement["Action"])):
+                continue
+            for resource in as_list(statement["Resource"]):
+                text = sub_text(resource)
+                assert text, f"{stack}/{where}: a secret grant must be a literal or !Sub ARN"
+                found.append((f"{stack}/{where}", text))
+    return found
+
+
+def test_secret_grants_match_only_the_secrets_own_random_suffix() -> None:
+    """Secrets Manager appends '-' and 6 characters: '-*' would match every secret sharing the prefix."""
+    patterns = _secret_arn_patterns()
+    assert {where for where, _ in patterns} == {
+        "platform/ServiceRoleBoundary",
+        "service/ExecutionRole/pull-log-secret",
+    }, "only the service's execution role (and its boundary) may read the secret"
+    for where, pattern in patterns:
+        assert pattern.endswith("-??????"), f"{where}: {pattern}"
+        assert pattern.count("*") == 0, f"{where}: {pattern}"
+
+
+def test_no_role_may_change_a_trust_policy() -> None:
+    """Nothing may rewrite who can assume a role: not iam:UpdateAssumeRolePolicy, not iam:*."""
+    for stack in STACKS:
+        for where, statement in policy_statements(load(stack)):
+            if statement["Effect"] != "Allow":
+                continue
+            actions = [a.lower() for a in as_list(statement["Action"])]
+            assert "iam:updateassumerolepolicy" not in actions, f"{stack}/{where}"
+            assert not any(a.startswith("iam:") and "*" in a for a in actions), f"{stack}/{where}"
+
+
+def test_roles_are_created_only_within_a_boundary() -> None:
+    """Whoever may create a role must attach a fixed permissions boundary to it."""
+    creators = 0
+    for stack in STACKS:
+        for where, statement in policy_statements(load(stack)):
+            if "iam:CreateRole" in as_list(statement["Action"]):
+                creators += 1
+                assert "iam:PermissionsBoundary" in statement["Condition"]["StringEquals"], where
+                assert "*" not in json.dumps(statement["Resource"]), where
+            if {"iam:AttachRolePolicy", "iam:PutRolePolicy"} & set(as_list(statement["Action"])):
+                assert "*" not in json.dumps(statement["Resource"]), where
+            if "iam:AttachRolePolicy" in as_list(statement["Action"]):
+                assert "iam:PolicyARN" in json.dumps(statement["Condition"]), where
+    assert creators >= 2
 
 
 def test_secret_name_default() -> None:
@@ -481,6 +584,133 @@ def test_secret_name_default() -> None:
     assert platform["Parameters"]["SerpApiSecretName"]["Default"] == ""
     value = json.dumps(platform["Outputs"]["SerpApiSecretName"]["Value"])
     assert "${ProjectName}/${Environment}/serpapi-api-key" in value
+
+
+# ---- The archive table (issue 16) ---------------------------------------------
+
+ENCRYPTION_KEY = {"Fn::ImportValue": {"Fn::Sub": "${ProjectName}-${Environment}-EncryptionKeyArn"}}
+ARCHIVE_ITEM_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+}
+ARCHIVE_INDEXES = {"by-league", "by-team1", "by-team2"}
+KMS_THROUGH_DYNAMODB = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
+KMS_VIA_DYNAMODB = {"StringEquals": {"kms:ViaService": {"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}}}
+
+
+def _archive_table() -> dict[str, Any]:
+    (table,) = resources(load("service"), "AWS::DynamoDB::Table").values()
+    return table
+
+
+def test_archive_table_is_the_one_the_app_reads_and_writes() -> None:
+    from sports_api.archive.dynamodb import table_definition
+
+    table = _archive_table()
+    props = table["Properties"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert props["DeletionProtectionEnabled"] is True
+    assert sub_text(props["TableName"]) == "${ProjectName}-${Environment}-archive"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert {a["AttributeType"] for a in props["AttributeDefinitions"]} == {"S"}
+    indexes = {
+        i["IndexName"]: ([(k["AttributeName"], k["KeyType"]) for k in i["KeySchema"]], i["Projection"])
+        for i in props["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        f"by-{name}": ([(f"{name}_pk", "HASH"), ("start_key", "RANGE")], {"ProjectionType": "ALL"})
+        for name in ("league", "team1", "team2")
+    }
+    # The app's own definition (its tests create this table on moto): the two cannot drift.
+    app = table_definition(substitute(sub_text(props["TableName"])))
+    assert app["TableName"] == "sports-api-dev-archive"
+    for key in ("BillingMode", "KeySchema", "GlobalSecondaryIndexes"):
+        assert props[key] == app[key], key
+    assert sorted(props["AttributeDefinitions"], key=str) == sorted(app["AttributeDefinitions"], key=str)
+
+
+def test_archive_table_is_recoverable_encrypted_with_the_project_key_and_expires_items() -> None:
+    props = _archive_table()["Properties"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": ENCRYPTION_KEY,
+    }
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    retention = load("service")["Parameters"]["ArchiveRetentionDays"]
+    assert (retention["Default"], retention["MinValue"]) == (0, 0)
+    assert load("service")["Conditions"]["ArchiveRetention"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ArchiveRetentionDays"}, 0]}]
+    }
+
+
+def _dynamodb_statements(stack: str, where: str) -> list[dict[str, Any]]:
+    return [
+        s
+        for w, s in policy_statements(load(stack))
+        if w.startswith(where) and any(a.startswith(("dynamodb:", "kms:")) for a in as_list(s["Action"]))
+    ]
+
+
+def test_task_role_uses_the_archive_table_and_its_indexes_only() -> None:
+    """Item actions on the table, Query on the three indexes; no Scan, no DeleteItem, no wildcard."""
+    statements = _dynamodb_statements("service", "TaskRole/")
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    assert not {a for a in actions if "*" in a or a in ("dynamodb:Scan", "dynamodb:DeleteItem")}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert "*" not in as_list(statement["Resource"])
+    items, queries, key = statements
+    assert set(as_list(items["Action"])) == ARCHIVE_ITEM_ACTIONS
+    assert items["Resource"] == {"Fn::GetAtt": ["ArchiveTable", "Arn"]}
+    assert as_list(queries["Action"]) == ["dynamodb:Query"]
+    assert {sub_text(r) for r in queries["Resource"]} == {
+        f"${{ArchiveTable.Arn}}/index/{index}" for index in ARCHIVE_INDEXES
+    }
+    assert set(as_list(key["Action"])) == KMS_THROUGH_DYNAMODB
+    assert key["Resource"] == ENCRYPTION_KEY
+    assert key["Condition"] == KMS_VIA_DYNAMODB
+
+
+def test_permissions_boundary_admits_the_archive_and_nothing_broader() -> None:
+    statements = _dynamodb_statements("platform", "ServiceRoleBoundary")
+    arn = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}"
+    table = f"{arn}:table/${{ProjectName}}-${{Environment}}-archive"
+    items, key = statements
+    assert set(as_list(items["Action"])) == ARCHIVE_ITEM_ACTIONS | {"dynamodb:Query"}
+    assert [sub_text(r) for r in items["Resource"]] == [table, f"{table}/index/*"]
+    assert sub_text(_archive_table()["Properties"]["TableName"]) == table.rsplit("table/", 1)[1]
+    assert key["Resource"] == ENCRYPTION_KEY and key["Condition"] == KMS_VIA_DYNAMODB
+    assert set(as_list(key["Action"])) == KMS_THROUGH_DYNAMODB
+
+
+def test_container_uses_the_archive_table() -> None:
+    environment = _container()["Environment"]
+    plain = {e["Name"]: e["Value"] for e in environment if "Name" in e}
+    assert plain["ARCHIVE_BACKEND"] == "dynamodb"
+    assert plain["ARCHIVE_TABLE"] == {"Ref": "ArchiveTable"}
+    assert plain["ARCHIVE_REGION"] == {"Ref": "AWS::Region"}
+    assert "ARCHIVE_RETENTION_DAYS" not in plain
+    conditional = {e["Fn::If"][1]["Name"]: e["Fn::If"] for e in environment if "Fn::If" in e}
+    condition, value, otherwise = conditional["ARCHIVE_RETENTION_DAYS"]
+    assert (condition, otherwise) == ("ArchiveRetention", {"Ref": "AWS::NoValue"})
+    assert value["Value"] == {"Ref": "ArchiveRetentionDays"}
+
+
+def test_deploy_role_creates_the_archive_table_by_name_and_never_deletes_it() -> None:
+    statements = {s["Sid"]: s for w, s in policy_statements(load("pipeline")) if w.startswith("DeployRole")}
+    table = statements["ArchiveTable"]
+    actions = set(as_list(table["Action"]))
+    assert "dynamodb:CreateTable" in actions and "dynamodb:DeleteTable" not in actions
+    assert not any(a.endswith(("Item", "Query", "Scan")) for a in actions), "the data is the app's alone"
+    names = {sub_text(r).rsplit("table/", 1)[1] for r in unconditional(table["Resource"])}
+    assert names == {"${ProjectName}-${Environment}-archive", "${ProjectName}-${PromoteTo}-archive"}
+    key = statements["ArchiveTableKeyThroughDynamoDB"]
+    assert key["Condition"] == KMS_VIA_DYNAMODB
 
 
 # ---- The container, the app and the Dockerfile agree -------------------------
@@ -575,31 +805,63 @@ def test_task_environment_names_are_settings_the_app_reads() -> None:
     names = {e["Name"] for e in container["Environment"] if "Name" in e}
     names |= {
         item["Fn::If"][1]["Name"] for item in container["Environment"] if "Fn::If" in item
-    }  # the optional REDIS_URL
+    }  # the optional REDIS_URL and ARCHIVE_RETENTION_DAYS
     assert names | {"SERPAPI_API_KEY"} <= known, names - known
     assert {
         "PORT",
         "HOST",
         "FORWARDED_ALLOW_IPS",
         "LOG_LEVEL",
-        "CACHE_TTL_SECONDS",
+        "TTL_LIVE_SECONDS",
+        "TTL_IDLE_SECONDS",
         "STALE_MAX_SECONDS",
         "SERPAPI_MAX_SEARCHES_PER_HOUR",
         "SERPAPI_TIMEOUT_SECONDS",
         "DATA_SOURCE",
         "REDIS_URL",
+        "ARCHIVE_BACKEND",
+        "ARCHIVE_TABLE",
+        "ARCHIVE_REGION",
+        "ARCHIVE_RETENTION_DAYS",
     } <= names
 
 
+def _walk_routes(routes: Iterable[Any]) -> Iterator[tuple[str, frozenset[str]]]:
+    """(path, methods) of every route, included routers and mounted file trees too."""
+    from starlette.routing import Mount
+
+    for route in routes:
+        if isinstance(route, Mount):  # a tree of files: the mount's path and anything below it
+            yield f"{route.path}/{{path}}", frozenset({"GET", "HEAD"})
+        elif hasattr(route, "effective_route_contexts"):  # FastAPI's included router
+            yield from _walk_routes(route.effective_route_contexts())
+        elif isinstance(getattr(route, "path", None), str):
+            methods = set(route.methods or ())
+            if "GET" in methods:
+                methods.add("HEAD")  # the app answers HEAD on every GET route
+            yield route.path, frozenset(methods)
+        else:
+            raise AssertionError(f"cannot tell which paths {route!r} serves")
+
+
 @cache
-def _app_paths() -> set[str]:
+def _app_routes() -> dict[str, frozenset[str]]:
+    """Every path the app serves (`{...}` for a variable part) and its methods, read from the app."""
     from sports_api.core.config import Settings
     from sports_api.web.app import create_app
 
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
-    paths = set(app.openapi()["paths"])
-    paths |= {getattr(r, "path", None) for r in app.routes} - {None}  # docs routes
-    return paths
+    routes: dict[str, frozenset[str]] = {}
+    for path, methods in _walk_routes(app.routes):
+        routes[path] = routes.get(path, frozenset()) | methods
+    # The walk must see at least what the OpenAPI document lists, and the pages.
+    assert set(app.openapi()["paths"]) <= set(routes)
+    assert {"/", "/docs", "/redoc", "/openapi.json", "/static/{path}", "/docs/assets/{path}"} <= set(routes)
+    return routes
+
+
+def _app_paths() -> set[str]:
+    return set(_app_routes())
 
 
 async def test_health_check_path_is_served_by_the_app() -> None:
@@ -620,18 +882,24 @@ def _alb_matches(pattern: str, path: str) -> bool:
     return re.fullmatch(regex, path) is not None
 
 
+# Paths the app does not serve: the listener answers them itself.
+NOT_APP_ROUTES = ("/admin", "/v2/leagues", "/healthz", "/v1", "/staticx", "/docs/other", "/index.html")
+
+
 def test_listener_rules_forward_every_app_route_and_nothing_else() -> None:
     rules = resources(load("platform"), "AWS::ElasticLoadBalancingV2::ListenerRule").values()
-    patterns = [
-        value
-        for rule in rules
-        for condition in rule["Properties"]["Conditions"]
-        for value in condition["PathPatternConfig"]["Values"]
-    ]
+    patterns = []
+    for rule in rules:
+        for condition in rule["Properties"]["Conditions"]:
+            values = condition["PathPatternConfig"]["Values"]
+            assert len(values) <= 5, "an ALB path condition takes at most five values"
+            patterns += values
+    # The scoreboard and its files are routes like the others.
+    assert {"/", "/static/{path}"} <= _app_paths()
     for path in _app_paths():
         concrete = re.sub(r"\{[^}]+\}", "x", path)
         assert any(_alb_matches(p, concrete) for p in patterns), f"ALB answers 404 for app route {path}"
-    for unknown in ("/", "/admin", "/v2/leagues", "/healthz"):
+    for unknown in NOT_APP_ROUTES:
         assert not any(_alb_matches(p, unknown) for p in patterns), unknown
 
 
@@ -654,13 +922,19 @@ def test_api_deployment_id_carries_the_current_api_hash() -> None:
     assert stage["DeploymentId"] == {"Ref": expected}
 
 
+OPEN_ROUTES = {("/health", "GET"), ("/health", "HEAD")}  # liveness: monitors need no key
+
+
 def test_api_methods() -> None:
     methods = resources(load("api"), "AWS::ApiGateway::Method")
     open_methods = {k for k, m in methods.items() if not m["Properties"].get("ApiKeyRequired")}
-    assert open_methods == {"HealthMethod"}
-    health = methods["HealthMethod"]["Properties"]
-    assert health["HttpMethod"] == "GET"
-    assert sub_text(health["Integration"]["Uri"]).endswith(HEALTH_PATH)
+    assert open_methods == {"HealthMethod", "HealthHeadMethod"}
+    for logical_id in open_methods:
+        health = methods[logical_id]["Properties"]
+        assert health["ResourceId"] == {"Ref": "HealthResource"}
+        assert health["HttpMethod"] == health["Integration"]["IntegrationHttpMethod"]
+        assert sub_text(health["Integration"]["Uri"]).endswith(HEALTH_PATH)
+    assert {methods[k]["Properties"]["HttpMethod"] for k in open_methods} == {"GET", "HEAD"}
     for logical_id, method in methods.items():
         integration = method["Properties"]["Integration"]
         assert integration["Type"] == "HTTP_PROXY", logical_id
@@ -671,6 +945,120 @@ def test_api_methods() -> None:
     proxy = methods["ProxyMethod"]["Properties"]
     assert proxy["HttpMethod"] == "ANY"
     assert sub_text(proxy["Integration"]["Uri"]).endswith("/{proxy}")
+
+
+def test_keyed_methods_pass_the_callers_key_id_and_only_it() -> None:
+    """The app's fair shares and /v1/me trust X-Api-Key-Id from the load balancer's range: on every
+    keyed method API Gateway sets it to the id of the key it checked, which replaces any
+    X-Api-Key-Id a client sent; nothing maps it from the client's request."""
+    methods = resources(load("api"), "AWS::ApiGateway::Method")
+    keyed = {k: m["Properties"] for k, m in methods.items() if m["Properties"].get("ApiKeyRequired")}
+    assert {"RootMethod", "ProxyMethod"} <= set(keyed)
+    for logical_id, method in keyed.items():
+        params = method["Integration"]["RequestParameters"]
+        assert params.get("integration.request.header.X-Api-Key-Id") == "context.identity.apiKeyId", (
+            logical_id
+        )
+    for logical_id, method in methods.items():
+        for target, source in method["Properties"]["Integration"]["RequestParameters"].items():
+            assert not source.startswith("method.request.header."), f"{logical_id}: {target} from the client"
+            if target.lower() == "integration.request.header.x-api-key-id":
+                assert logical_id in keyed, f"{logical_id}: no key, so no key id to pass"
+    text = template_path("api").read_text()
+    assert "A client cannot set it" in text, "api.yaml says why the header can be trusted"
+
+
+def _gateway_method(path: str, verb: str) -> tuple[str, dict[str, Any]] | None:
+    """The API Gateway method a request reaches: the resource of that literal path, else the
+    greedy {proxy+} under the longest prefix (as API Gateway routes), then the verb or ANY."""
+    api = load("api")
+    paths = {}
+    for logical_id, resource in resources(api, "AWS::ApiGateway::Resource").items():
+        props = resource["Properties"]
+        assert props["ParentId"] == {"Fn::GetAtt": ["RestApi", "RootResourceId"]}, "one level deep"
+        paths[logical_id] = "/" + props["PathPart"]
+    methods = resources(api, "AWS::ApiGateway::Method")
+
+    def resource_path(method: dict[str, Any]) -> str:
+        target = method["Properties"]["ResourceId"]
+        return "/" if target == {"Fn::GetAtt": ["RestApi", "RootResourceId"]} else paths[target["Ref"]]
+
+    served = {resource_path(m) for m in methods.values()}
+    if path not in served:
+        greedy = [p for p in served if p.endswith("/{proxy+}") and path.startswith(p[: -len("{proxy+}")])]
+        if not greedy:
+            return None
+        path = max(greedy, key=len)
+    for logical_id, method in methods.items():
+        if resource_path(method) == path and method["Properties"]["HttpMethod"] in (verb, "ANY"):
+            return logical_id, method["Properties"]
+    return None
+
+
+def test_api_gateway_serves_every_app_route_and_method_with_the_key() -> None:
+    """PUT and DELETE /v1/me/teams/{team}, HEAD on every GET route, the scoreboard and its files:
+    each reaches a method (else API Gateway answers 403), keyed except GET and HEAD /health."""
+    routes = _app_routes()
+    assert {"PUT", "DELETE"} <= routes["/v1/me/teams/{team}"]
+    for path, verbs in routes.items():
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        for verb in verbs:
+            found = _gateway_method(concrete, verb)
+            assert found, f"API Gateway answers 403 to {verb} {path}"
+            logical_id, method = found
+            assert method["ApiKeyRequired"] is ((path, verb) not in OPEN_ROUTES), (
+                f"{verb} {path} ({logical_id})"
+            )
+    assert _gateway_method("/health", "POST") is None, "an open resource is open for its probes only"
+
+
+# Response types API Gateway meets on this API, with the statuses the app's OpenAPI document
+# gives clients for them (Problem requires `status`).
+GATEWAY_STATUSES = {
+    "INVALID_API_KEY": 403,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "THROTTLED": 429,
+    "QUOTA_EXCEEDED": 429,
+}
+
+
+def test_gateway_errors_are_problems_with_their_status() -> None:
+    from sports_api.web.schemas import Problem
+
+    responses = resources(load("api"), "AWS::ApiGateway::GatewayResponse").values()
+    by_type = {r["Properties"]["ResponseType"]: r["Properties"] for r in responses}
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", *GATEWAY_STATUSES} <= set(by_type)
+    for response_type, status in GATEWAY_STATUSES.items():
+        assert by_type[response_type]["StatusCode"] == str(status), response_type
+    placeholders = {"$context.requestId": "c0ffee00", "$context.error.responseType": "SOME_TYPE"}
+    for response_type, props in by_type.items():
+        assert props["ResponseParameters"] == {
+            "gatewayresponse.header.Content-Type": "'application/problem+json'"
+        }, response_type
+        (template,) = props["ResponseTemplates"].values()
+        # A template substitutes variables only; none gives the status, so each states its own.
+        status = int(props["StatusCode"])
+        assert 400 <= status <= 599, response_type
+        if response_type.startswith("DEFAULT_"):
+            assert str(status)[0] == response_type[-3], response_type
+        variables = set(re.findall(r"\$context\.[\w.]+", template))
+        assert variables <= set(placeholders), f"{response_type}: {variables - set(placeholders)}"
+        for variable in variables:
+            assert f'"{variable}"' in template, f"{response_type}: {variable} must sit in a JSON string"
+        body = json.loads(re.sub(r"\$context\.[\w.]+", lambda m: placeholders[m.group(0)], template))
+        assert set(body) == {"type", "title", "status", "detail", "request_id"}, response_type
+        Problem.model_validate(body)
+        assert body["type"] == "urn:sports-api:problem:gateway", response_type
+        assert body["status"] == status, response_type
+        assert body["title"] == HTTPStatus(status).phrase, response_type
+        assert body["request_id"] == placeholders["$context.requestId"], response_type
+        expected = (
+            placeholders["$context.error.responseType"]
+            if response_type.startswith("DEFAULT_")
+            else response_type
+        )
+        assert body["detail"] == expected, response_type
+    assert "status" in Problem.model_json_schema()["required"], "why the bodies carry it"
 
 
 def test_access_log_is_json_with_the_fields_operators_need() -> None:
@@ -726,7 +1114,7 @@ def test_metric_filters_match_what_the_app_logs() -> None:
     filters = resources(monitoring, "AWS::Logs::MetricFilter")
     upstream = filters["UpstreamErrorsFilter"]["Properties"]["FilterPattern"]
     assert set(re.findall(r'\$\.event = "([^"]+)"', upstream)) == set(contract["UpstreamErrorEvents"])
-    games = (REPO / "src" / "sports_api" / "games.py").read_text()
+    games = (REPO / "src" / "sports_api" / "service.py").read_text()
     assert f'"event": "{contract["StaleEvent"]}"' in games
     assert (
         filters["StaleServedFilter"]["Properties"]["FilterPattern"]
@@ -753,9 +1141,16 @@ def test_metric_filters_match_what_the_app_logs() -> None:
 
 def test_alarms_cover_the_issue_list_and_notify_the_topic() -> None:
     alarms = resources(load("monitoring"), "AWS::CloudWatch::Alarm")
-    metrics = {
-        (str(a["Properties"].get("Namespace")), a["Properties"]["MetricName"]) for a in alarms.values()
-    }
+    metrics = set()
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        if "MetricName" in props:
+            metrics.add((str(props.get("Namespace")), props["MetricName"]))
+        for query in props.get("Metrics", []):
+            # Metrics Insights: SELECT <stat>(<metric>) FROM SCHEMA("<namespace>", ...)
+            text = sub_text(query["Expression"])
+            match = re.search(r'SELECT \w+\((\w+)\) FROM SCHEMA\("([^"]+)"', text)
+            metrics.add((match.group(2), match.group(1)))
     for wanted in [
         ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
         ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
@@ -804,7 +1199,19 @@ def test_network_egress_modes() -> None:
         sub_text(e["Properties"]["ServiceName"]).rsplit(".", 1)[-1]
         for e in resources(network, "AWS::EC2::VPCEndpoint").values()
     }
-    assert {"api", "dkr", "logs", "secretsmanager", "s3"} <= endpoints
+    assert {"api", "dkr", "logs", "secretsmanager", "s3", "dynamodb"} <= endpoints
+
+
+def test_tasks_reach_dynamodb_through_a_free_gateway_endpoint() -> None:
+    """The archive's traffic skips the NAT gateway (and its per-GB charge), from any subnet the tasks use."""
+    endpoints = resources(load("network"), "AWS::EC2::VPCEndpoint").values()
+    (dynamodb,) = [
+        e["Properties"] for e in endpoints if sub_text(e["Properties"]["ServiceName"]).endswith(".dynamodb")
+    ]
+    assert sub_text(dynamodb["ServiceName"]) == "com.amazonaws.${AWS::Region}.dynamodb"
+    assert dynamodb["VpcEndpointType"] == "Gateway"
+    tables = {t["Ref"] for t in dynamodb["RouteTableIds"]}
+    assert {"PrivateRouteTable1", "PrivateRouteTable2", "PublicRouteTable"} == tables
 
 
 def test_security_groups_chain_vpc_link_to_alb_to_tasks() -> None:
@@ -846,60 +1253,7 @@ def test_repository_is_scanned_immutable_and_pruned() -> None:
 # ---- Pipeline ----------------------------------------------------------------------
 
 
-def _pipeline() -> dict[str, Any]:
-    return resources(load("pipeline"), "AWS::CodePipeline::Pipeline")["Pipeline"]["Properties"]
-
-
-def _stages() -> dict[str, dict[str, Any]]:
-    stages = {}
-    for stage in _pipeline()["Stages"]:
-        if "Fn::If" in stage:
-            stage = stage["Fn::If"][1]
-        stages[stage["Name"]] = stage
-    return stages
-
-
-def test_pipeline_shape() -> None:
-    pipeline = _pipeline()
-    assert pipeline["PipelineType"] == "V2"
-    assert pipeline["ExecutionMode"] == "QUEUED"
-    (trigger,) = pipeline["Triggers"]
-    (push,) = trigger["GitConfiguration"]["Push"]
-    assert {"**/*.md", "docs/**"} <= set(push["FilePaths"]["Excludes"])
-    assert push["Branches"]["Includes"] == [{"Ref": "BranchName"}]
-    assert list(_stages()) == ["Source", "Build", "Approve", "Deploy", "SmokeTest"]
-    approval = next(s for s in pipeline["Stages"] if "Fn::If" in s)
-    assert approval["Fn::If"][0] == "UseApproval" and approval["Fn::If"][2] == {"Ref": "AWS::NoValue"}
-    source = _stages()["Source"]["Actions"][0]
-    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
-    assert trigger["GitConfiguration"]["SourceActionName"] == source["Name"]
-
-
-def test_deploy_action_passes_every_service_parameter_it_must() -> None:
-    (deploy,) = _stages()["Deploy"]["Actions"]
-    config = deploy["Configuration"]
-    assert deploy["ActionTypeId"]["Provider"] == "CloudFormation"
-    assert config["ActionMode"] == "CREATE_UPDATE"
-    assert config["TemplatePath"] == "Source::cloudformation/service.yaml"
-    assert sub_text(config["StackName"]) == "${ProjectName}-${Environment}-service"
-    assert config["RoleArn"] == {"Fn::GetAtt": ["DeployRole", "Arn"]}
-    overrides = json.loads(substitute(sub_text(config["ParameterOverrides"])))
-    assert len(sub_text(config["ParameterOverrides"])) < 1000, "action configuration values max 1000 chars"
-    assert overrides["ImageUri"] == "#{BuildVariables.IMAGE_URI}"
-    assert overrides["Architecture"] == "${Architecture}"
-    service_params = load("service")["Parameters"]
-    assert set(overrides) <= set(service_params)
-    required = {n for n, p in service_params.items() if "Default" not in p}
-    assert required <= set(overrides)
-    (build,) = _stages()["Build"]["Actions"]
-    assert build["Namespace"] == "BuildVariables"
-    pipeline_params = load("pipeline")["Parameters"]
-    for name, value in overrides.items():
-        match = re.fullmatch(r"\$\{(\w+)\}", value)
-        if match and match.group(1).startswith("Service"):
-            passed, received = pipeline_params[match.group(1)], service_params[name]
-            assert passed.get("Default") == received.get("Default"), name
-            assert passed.get("AllowedValues") == received.get("AllowedValues"), name
+# The release path itself (stages, promotion, deploy role): test_delivery.py.
 
 
 def test_artifact_bucket_is_locked_down() -> None:
@@ -926,26 +1280,3 @@ def test_pipeline_failures_reach_the_alarm_topic() -> None:
     allowed = json.dumps(topic_policy["Properties"])
     assert "rule/${ProjectName}-${Environment}-*" in allowed
     assert sub_text(rule["Name"]).startswith("${ProjectName}-${Environment}-")
-
-
-def test_deploy_role_is_scoped_to_the_service_stack() -> None:
-    statements = {
-        s["Sid"]: s for where, s in policy_statements(load("pipeline")) if where.startswith("DeployRole")
-    }
-    create = statements["CreateServiceRolesWithinBoundary"]
-    assert "iam:PermissionsBoundary" in create["Condition"]["StringEquals"]
-    role_arns = {sub_text(r) for r in create["Resource"]}
-    assert role_arns == {
-        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ProjectName}-${Environment}-execution",
-        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ProjectName}-${Environment}-task",
-    }
-    service_roles = resources(load("service"), "AWS::IAM::Role")
-    assert {sub_text(r["Properties"]["RoleName"]) for r in service_roles.values()} == {
-        arn.rsplit("/", 1)[1] for arn in role_arns
-    }
-    pipeline_role = {
-        s["Sid"]: s for where, s in policy_statements(load("pipeline")) if where.startswith("PipelineRole")
-    }
-    assert sub_text(pipeline_role["DeployServiceStack"]["Resource"]).endswith(
-        ":stack/${ProjectName}-${Environment}-service/*"
-    )

@@ -17,7 +17,7 @@ with a string set, grown by UpdateItem under a size condition.
 
 The item actions used, and nothing else: GetItem, BatchGetItem, PutItem,
 UpdateItem, Query (on the three indexes). The task role is granted exactly
-those (docs/results-cloudformation.yaml).
+those (cloudformation/service.yaml (ArchiveTable)).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _CONDITIONAL = "ConditionalCheckFailedException"
 
 
 def table_definition(name: str) -> dict[str, Any]:
-    """CreateTable's arguments: what docs/results-cloudformation.yaml declares, for tests and local use."""
+    """CreateTable's arguments: the ArchiveTable of cloudformation/service.yaml, for tests and local use."""
     return {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
