@@ -137,7 +137,17 @@ class FakeUpstream(Server):
 
     def __init__(self, log: Path) -> None:
         port = free_port()
-        argv = [sys.executable, "-m", "tests.fakes.serpapi", "--port", str(port)]
+        # A plan so large that pacing never decides a scenario that measures the cache
+        # (quota_day.py measures pacing); reset at every scenario's start, like the rest.
+        argv = [
+            sys.executable,
+            "-m",
+            "tests.fakes.serpapi",
+            "--port",
+            str(port),
+            "--plan-searches-left",
+            "100000000",
+        ]
         super().__init__("fake-serpapi", argv, port, log)
         self._argv = on_cpu(LOAD_CPU, argv)  # the upstream's work is not the server's
 

@@ -256,7 +256,7 @@ def upstream_down(ctx: Context) -> dict[str, object]:
 
     # a) Stale copies: every league cached, then stale (TTL 2 s), upstream answering 503.
     ctx.fresh_upstream()
-    svc = ctx.service("down-stale", CACHE_TTL_SECONDS="2")
+    svc = ctx.service("down-stale", TTL_LIVE_SECONDS="2", TTL_IDLE_SECONDS="2")
     for path in LEAGUE_PATHS:
         http_get(svc.url + path)
     time.sleep(2.2)
@@ -318,7 +318,9 @@ def soak(ctx: Context) -> dict[str, object]:
     """5. Minutes of mixed load, with keys expiring and refreshing: memory and descriptors before/after."""
     d = ctx.durations
     ctx.fresh_upstream(latency=0.05)
-    svc = ctx.service("soak", CACHE_TTL_SECONDS="15", SERPAPI_MAX_SEARCHES_PER_HOUR=HIGH_BUDGET)
+    svc = ctx.service(
+        "soak", TTL_LIVE_SECONDS="15", TTL_IDLE_SECONDS="15", SERPAPI_MAX_SEARCHES_PER_HOUR=HIGH_BUDGET
+    )
     paths = [
         *LEAGUE_PATHS,
         *(path_for_team(team) for team in ctx.teams),

@@ -79,7 +79,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeSerpApi:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, plan_searches_left: int = 5000) -> None:
         self.behaviour = Behaviour()
         self.stats = Stats()
         self._lock = threading.Lock()
@@ -87,7 +87,8 @@ class FakeSerpApi:
         self._server = _Server((host, port), self._handler())
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
-        self.plan = AccountPlan()  # issue 11: /account.json and live games
+        self._plan_searches_left = plan_searches_left
+        self.plan = self._fresh_plan()  # issue 11: /account.json and live games
 
     @property
     def url(self) -> str:
@@ -104,7 +105,14 @@ class FakeSerpApi:
 
     def reset(self) -> None:
         with self._lock:
-            self.behaviour, self.stats = Behaviour(), Stats()
+            self.behaviour, self.stats, self.plan = Behaviour(), Stats(), self._fresh_plan()
+
+    def _fresh_plan(self) -> AccountPlan:
+        left = self._plan_searches_left
+        # A plan as large as asked, whose hourly limit is no tighter than the plan itself.
+        return AccountPlan(
+            plan_searches_left=left, searches_per_month=left, account_rate_limit_per_hour=max(1000, left)
+        )
 
     def start(self) -> FakeSerpApi:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -374,8 +382,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8999)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument(
+        "--plan-searches-left", type=int, default=5000, help="what /account.json says is left (and the month)"
+    )
     args = parser.parse_args()
-    fake = FakeSerpApi(args.host, args.port)
+    fake = FakeSerpApi(args.host, args.port, args.plan_searches_left)
     fake.set(latency=args.latency)
     print(f"fake SerpAPI on {fake.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
