@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -7,7 +8,16 @@ import pytest
 from sports_api.core.config import Settings
 from sports_api.web.app import create_app
 from tests.fakes.serpapi import FakeSerpApi
-from tests.servers import _APP_VARIABLES, ThreadServer
+from tests.servers import (
+    _APP_VARIABLES,
+    _SCRUB,
+    _SCRUB_PREFIXES,
+    Moto,
+    RedisProcess,
+    ThreadServer,
+    moto_server,
+    redis_binary,
+)
 
 FAKE_KEY = "test-key-0123456789abcdef"
 
@@ -54,3 +64,29 @@ def live(serve: Callable[..., ThreadServer], fake_serpapi: FakeSerpApi) -> Calla
         return serve(serpapi_api_key=FAKE_KEY, serpapi_base_url=fake_serpapi.url, **values)
 
     return start
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[Moto]:
+    with moto_server("moto_server") as server:
+        yield server
+
+
+@pytest.fixture
+def aws_env(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Moto:
+    """boto3 in this process talks to moto."""
+    for key in list(os.environ):
+        if key.startswith(_SCRUB_PREFIXES) or key in _SCRUB:
+            monkeypatch.delenv(key)
+    for key, value in moto.env().items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    return moto
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisProcess]:
+    """A real redis-server of this test's own, which it may kill, pause and corrupt."""
+    server = RedisProcess(redis_binary()).start()
+    yield server
+    server.stop()

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
+import redis
 import uvicorn
 from fastapi import FastAPI
 from pydantic import AliasChoices
@@ -112,6 +119,144 @@ class ProcessServer:
             self.process.kill()
             out, _ = self.process.communicate()
         return out
+
+
+# Variables of the user's shell that would change what the tool does.
+_SCRUB_PREFIXES = ("AWS_", "OPS_")
+_SCRUB = {
+    "ENV", "REGION", "PROFILE", "PROJECT", "ARCH", "IMAGE_URI", "ALERT_EMAIL", "GITHUB_REPO",
+    "GITHUB_BRANCH", "CONNECTION_ARN", "CFN_MODE", "CONFIRM", "FORMAT", "RESTART", "API_URL",
+    "API_KEY", "SMOKE_WAIT", "FOLLOW", "SINCE", "FILTER", "LEVEL", "REQUEST_ID", "TASK",
+    "NO_COLOR", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+}  # fmt: skip
+
+
+class Moto:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """An environment for the tool and for boto3 in the tests: moto, dummy credentials."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES) and k not in _SCRUB}
+        env.update(
+            AWS_ENDPOINT_URL=self.url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        env.update(extra)
+        return env
+
+
+@contextlib.contextmanager
+def moto_server(name: str, **environment: str) -> Iterator[Moto]:
+    """A moto_server on a free loopback port, its log in reports/<name>.log when reports/ exists."""
+    port = free_port()
+    log_path = ROOT / "reports" / f"{name}.log" if (ROOT / "reports").is_dir() else Path(os.devnull)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **environment},
+        )
+        server = Moto(port)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{server.url}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        try:
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+REDIS_SERVERS = ("redis-server", "valkey-server")  # Debian's, and Amazon Linux's (CodeBuild)
+
+
+def redis_binary() -> str:
+    """The installed redis-server (or valkey-server): skipped without one, except in CI."""
+    binary = next(filter(None, map(shutil.which, REDIS_SERVERS)), None)
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no redis-server in CI: `make system-packages` installs it")
+        pytest.skip("redis-server is not installed; `make test` installs it when run as root")
+    return binary
+
+
+class RedisProcess:
+    """A real redis-server on loopback that a test may kill, pause, restart and corrupt."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.paused = False
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2)
+
+    def start(self) -> RedisProcess:
+        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen([self.binary, *options], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        with self.client() as client:
+            while True:
+                try:
+                    client.ping()
+                    return self
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline or self.process.poll() is not None:
+                        raise RuntimeError(f"{self.binary} did not start") from None
+                    time.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.resume()
+        self.process.kill()
+        self.process.wait(10)
+
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        if self.process is not None and self.paused:
+            self.process.send_signal(signal.SIGCONT)
+            self.paused = False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
 
 
 def _setting_names() -> set[str]:

@@ -10,24 +10,18 @@ a generous bound: the point is an event loop that is never blocked, not speed).
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import redis
 
 from tests.fakes.serpapi import FakeSerpApi
-from tests.servers import ThreadServer, free_port
+from tests.servers import RedisProcess, ThreadServer
 
 HEALTH_BOUND = 1.0  # seconds: /health takes milliseconds; a blocked loop takes the fault's length
-REDIS_SERVERS = ("redis-server", "valkey-server")  # Debian's, and Amazon Linux's (CodeBuild)
 
 
 @dataclass
@@ -78,75 +72,6 @@ class HealthProbe:
 @pytest.fixture
 def probe() -> Callable[[str], HealthProbe]:
     return HealthProbe
-
-
-class RedisProcess:
-    """A real redis-server on loopback that a test may kill, pause, restart and corrupt."""
-
-    def __init__(self, binary: str) -> None:
-        self.binary = binary
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.paused = False
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=2)
-
-    def start(self) -> RedisProcess:
-        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen([self.binary, *options], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        with self.client() as client:
-            while True:
-                try:
-                    client.ping()
-                    return self
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline or self.process.poll() is not None:
-                        raise RuntimeError(f"{self.binary} did not start") from None
-                    time.sleep(0.05)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.resume()
-        self.process.kill()
-        self.process.wait(10)
-
-    def pause(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self) -> None:
-        if self.process is not None and self.paused:
-            self.process.send_signal(signal.SIGCONT)
-            self.paused = False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.resume()
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisProcess]:
-    binary = next(filter(None, map(shutil.which, REDIS_SERVERS)), None)
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no redis-server in CI: `make system-packages` installs it")
-        pytest.skip("redis-server is not installed; `make test` installs it when run as root")
-    server = RedisProcess(binary).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -14,41 +10,16 @@ import pytest
 import redis
 
 from tests.conftest import FAKE_KEY
-from tests.servers import ProcessServer, free_port
+from tests.servers import ProcessServer, RedisProcess, free_port, redis_binary
 
 pytestmark = pytest.mark.redis
 
 
-SERVERS = ("redis-server", "valkey-server")  # Debian's, and Amazon Linux's (CodeBuild)
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    binary = next(filter(None, map(shutil.which, SERVERS)), None)
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no redis-server in CI: `make system-packages` installs it")
-        pytest.skip("redis-server is not installed; `make test` installs it when run as root")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"{binary} did not start")
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    client.close()
-    process.terminate()
-    process.wait(10)
+    server = RedisProcess(redis_binary()).start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

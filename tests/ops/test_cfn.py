@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 from ops.cfn import StackFailed, Stacks
 from ops.ui import Painter
 
-from tests.ops.conftest import Moto
+from tests.servers import Moto
 
 SMALL = """
 Parameters:

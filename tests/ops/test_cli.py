@@ -8,7 +8,8 @@ import sys
 import pytest
 from ops.__main__ import COMMANDS, parse
 
-from tests.ops.conftest import ROOT, Moto, run_make
+from tests.ops.conftest import ROOT, run_make
+from tests.servers import Moto
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -20,7 +20,8 @@ from ops.secret import read_key
 from ops.stacks import ORDER
 
 from ops import OpsError
-from tests.ops.conftest import Moto, run_make
+from tests.ops.conftest import run_make
+from tests.servers import Moto
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sports-api-dev:0123abc"
 CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/00000000-0000-0000-0000-000000000000"

@@ -25,7 +25,8 @@ from ops.logs import (
 )
 from ops.ui import Painter
 
-from tests.ops.conftest import ROOT, Moto, _make_prefix, run_make
+from tests.ops.conftest import ROOT, _make_prefix, run_make
+from tests.servers import Moto
 
 PROJECT = "logs-test"
 TASK_A = "3f2a9c1d5e6b47a8a1b2c3d4e5f60718"

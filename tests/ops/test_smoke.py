@@ -17,8 +17,8 @@ from ops.settings import Settings
 from ops import smoke
 from sports_api.web.app import create_app
 from tests.conftest import settings
-from tests.ops.conftest import Moto, run_make
-from tests.servers import ThreadServer
+from tests.ops.conftest import run_make
+from tests.servers import Moto, ThreadServer
 
 KEY = "smoke-test-key-0123456789"
 

@@ -19,7 +19,8 @@ from botocore.exceptions import ClientError
 from ops.status import Status
 from ops.ui import Painter
 
-from tests.ops.conftest import ROOT, Moto, moto_server, run_make
+from tests.ops.conftest import ROOT, run_make
+from tests.servers import Moto, moto_server
 
 PROJECT = "status-test"
 NAME = f"{PROJECT}-dev"

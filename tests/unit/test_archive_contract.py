@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from sports_api.archive.store import ArchiveStore
 from sports_api.core.errors import ArchiveUnavailable, FavouritesFull
 from sports_api.sports.filters import GameFilter, window
 from sports_api.sports.models import Document, Game, Team
-from tests.ops.conftest import Moto, moto_server
+from tests.servers import Moto
 
 ZONE = ZoneInfo("America/New_York")
 T0 = datetime(2026, 10, 1, 12, tzinfo=UTC).timestamp()
@@ -34,24 +33,6 @@ _tables = itertools.count()
 
 
 # -- fixtures ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Moto]:
-    with moto_server("moto_server_archive") as server:
-        yield server
-
-
-@pytest.fixture
-def aws(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Moto:
-    """boto3 in this process talks to moto with dummy credentials, whatever the shell holds."""
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    for key, value in moto.env().items():
-        if key.startswith("AWS_"):
-            monkeypatch.setenv(key, value)
-    return moto
 
 
 def dynamo_table(moto: Moto) -> str:
@@ -70,7 +51,7 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[ArchiveStore]:
     else:
         from sports_api.archive.dynamodb import DynamoStore
 
-        moto = request.getfixturevalue("aws")
+        moto = request.getfixturevalue("aws_env")
         opened = DynamoStore(dynamo_table(moto), endpoint_url=moto.url)
     yield opened
     opened.close()
@@ -459,7 +440,7 @@ async def test_a_sqlite_file_that_refuses_writes_is_an_outage_that_is_counted_no
     assert any(getattr(r, "event", None) == "archive_failed" for r in caplog.records)
 
 
-async def test_a_dynamodb_endpoint_that_is_down_is_an_outage_that_is_counted(aws: Moto) -> None:
+async def test_a_dynamodb_endpoint_that_is_down_is_an_outage_that_is_counted(aws_env: Moto) -> None:
     from sports_api.archive.dynamodb import DynamoStore
     from tests.servers import free_port
 
