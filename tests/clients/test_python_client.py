@@ -30,8 +30,8 @@ from tests.servers import _APP_VARIABLES, ROOT, ThreadServer
 TOOL_VENV = ROOT / ".tools" / "openapi-python-client"
 CONFIG = ROOT / "clients" / "openapi-python-client.yaml"
 PACKAGE = "sports_api_client"
-# Where the "Use it from code" section lives: the code block after this marker runs here.
-DOCS = (ROOT / "README.md", ROOT / "docs" / "use-from-code.md")
+# The README's "Use it from code" section: the code block after this marker runs here.
+README = ROOT / "README.md"
 SECTION = "## Use it from code"
 
 # The generated modules, one per operation id, by tag.
@@ -168,29 +168,23 @@ def test_the_api_key_goes_in_the_x_api_key_header(generated: Path, server: Threa
     assert "authorization" not in sent[0].headers
 
 
-def _documented_block() -> list[tuple[Path, str]]:
-    blocks = []
-    for doc in DOCS:
-        text = doc.read_text() if doc.exists() else ""
-        if SECTION in text:
-            section = text.split(SECTION, 1)[1]
-            found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-            assert found, f"{doc.name}: no python block under {SECTION!r}"
-            blocks.append((doc, found.group(1)))
-    return blocks
+def _documented_block() -> str:
+    section = README.read_text().split(SECTION, 1)
+    assert len(section) == 2, f"no {SECTION!r} section in README.md"
+    found = re.search(r"```python\n(.*?)```", section[1], re.DOTALL)
+    assert found, f"README.md: no python block under {SECTION!r}"
+    return found.group(1)
 
 
 def test_the_documented_code_runs(generated: Path, server: ThreadServer, monkeypatch) -> None:
-    blocks = _documented_block()
-    assert blocks, f"no {SECTION!r} section in {', '.join(str(doc.relative_to(ROOT)) for doc in DOCS)}"
+    code = _documented_block()
     monkeypatch.setenv("SPORTS_API_URL", server.url)
     monkeypatch.setenv("SPORTS_API_GATEWAY_KEY", "test-gateway-key")
-    for doc, code in blocks:
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            exec(compile(code, str(doc), "exec"), {"__name__": "documented"})
-        lines = printed.getvalue().splitlines()
-        assert "'nfl'" in lines[0], lines
-        assert any(line.startswith("final ") for line in lines), lines
-        assert any(line.startswith("manchester-united premier-league") for line in lines), lines
-        assert lines[-1].startswith("404 urn:sports-api:problem:unknown-league"), lines
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, str(README), "exec"), {"__name__": "documented"})
+    lines = printed.getvalue().splitlines()
+    assert "'nfl'" in lines[0], lines
+    assert any(line.startswith("final ") for line in lines), lines
+    assert any(line.startswith("manchester-united premier-league") for line in lines), lines
+    assert lines[-1].startswith("404 urn:sports-api:problem:unknown-league"), lines
