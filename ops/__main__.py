@@ -106,7 +106,7 @@ COMMANDS: dict[str, tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]]
         [("RESTART", "roll the service so its tasks read the new key (default yes)", _BOOL)],
     ),
     "smoke": (
-        "make smoke [API_URL=... API_KEY=...]",
+        "make smoke [API_URL=... API_KEY=...] [RELEASE_TEST=1]",
         "Call the deployed API as a client: /health, a data route with live data, 404, 403 without the key.",
         'The data route must answer "source": "serpapi": a deployment serving demo data fails. '
         "Failing checks are retried only while the ECS service is rolling out, up to SMOKE_WAIT "
@@ -118,6 +118,12 @@ COMMANDS: dict[str, tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]]
                 "SMOKE_WAIT",
                 "most seconds to wait for a rollout in progress (default 300)",
                 {"type": _SECONDS},
+            ),
+            (
+                "RELEASE_TEST",
+                "send X-Release-Test: 1: during a release, the requests reach the new revision "
+                "through the test listener rule, before production traffic moves (default no)",
+                _BOOL,
             ),
         ],
     ),

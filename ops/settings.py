@@ -46,6 +46,7 @@ class Settings:
     api_url: str | None = None
     api_key: str | None = None
     smoke_wait: float = 300.0
+    release_test: bool = False  # X-Release-Test: 1, the new revision through the test listener rule
     # logs
     follow: bool | None = None
     since: str | None = None

@@ -2,7 +2,10 @@
 
 Checks /health (200), one data route (200, a `games` list, and `"source":
 "serpapi"`: a deployment serving demo data has no key to use and fails), an
-unknown route (404) and a data request without the key (403).
+unknown route (404) and a data request without the key (403). With
+RELEASE_TEST=1 every request carries `X-Release-Test: 1`, which the service
+stack's test listener rule sends to a release's new revision before any
+production traffic moves to it.
 
 Failing checks are retried only while the ECS service is rolling out (a
 deployment IN_PROGRESS), for at most SMOKE_WAIT seconds, and the output says
@@ -36,10 +39,12 @@ class Reply:
     body: bytes
 
 
-def fetch(url: str, key: str | None, timeout: float = 15) -> Reply:
+def fetch(url: str, key: str | None, release_test: bool = False, timeout: float = 15) -> Reply:
     headers = {"Accept": "application/json", "User-Agent": "sports-api-smoke"}
     if key:
         headers["x-api-key"] = key
+    if release_test:  # the service stack's test listener rule sends it to the release's new revision
+        headers["X-Release-Test"] = "1"
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - the URL is the API's
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
@@ -151,7 +156,8 @@ def smoke(
     base = url.rstrip("/")
     rolling_out, how = probe or rollout_probe(settings)
     nonce = uuid.uuid4().hex[:8]
-    print(f"Smoke test of {base} ({how})")
+    target = ", the new revision (X-Release-Test: 1)" if settings.release_test else ""
+    print(f"Smoke test of {base}{target} ({how})")
     started = clock()
     waited_for: list[str] = []
     while True:
@@ -159,7 +165,8 @@ def smoke(
         for check in CHECKS:
             path = check.path.format(nonce=nonce)
             try:
-                problem = check.verdict(fetch(base + path, key if check.with_key else None))
+                reply = fetch(base + path, key if check.with_key else None, settings.release_test)
+                problem = check.verdict(reply)
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 problem = f"no answer: {getattr(exc, 'reason', exc)}"
             results.append((check, path, problem))

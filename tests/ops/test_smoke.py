@@ -1,4 +1,4 @@
-"""`make smoke` against the real app behind a stand-in for API Gateway's key check.
+"""`make smoke` against the real app behind the stand-in for API Gateway's key check (tests/gateway.py).
 
 Live data comes from the fake SerpAPI (a real HTTP server); without a key the
 app serves its demo data, which the smoke test must refuse.
@@ -17,28 +17,11 @@ from ops.settings import Settings
 from ops import smoke
 from sports_api.web.app import create_app
 from tests.conftest import settings
+from tests.gateway import ApiKeyGate
 from tests.ops.conftest import run_make
 from tests.servers import Moto, ThreadServer
 
 KEY = "smoke-test-key-0123456789"
-
-
-class KeyGate:
-    """What API Gateway does with ApiKeyRequired: 403 without the right x-api-key."""
-
-    def __init__(self, app: Any, key: str, enforce: bool = True) -> None:
-        self.app, self.key, self.enforce = app, key, enforce
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.enforce:
-            given = dict(scope["headers"]).get(b"x-api-key", b"").decode()
-            if given != self.key:
-                body = json.dumps({"message": "Forbidden"}).encode()
-                headers = [(b"content-type", b"application/json")]
-                await send({"type": "http.response.start", "status": 403, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture
@@ -48,7 +31,8 @@ def gateway(fake_serpapi: Any) -> Callable[..., ThreadServer]:
 
     def start(live: bool = True, enforce: bool = True) -> ThreadServer:
         values = {"serpapi_api_key": "k" * 32, "serpapi_base_url": fake_serpapi.url} if live else {}
-        server = ThreadServer(KeyGate(create_app(settings(**values)), KEY, enforce)).start()  # type: ignore[arg-type]
+        app = create_app(settings(**values))
+        server = ThreadServer(ApiKeyGate(app, KEY) if enforce else app).start()  # type: ignore[arg-type]
         started.append(server)
         return server
 
@@ -81,6 +65,29 @@ def test_smoke_passes_against_live_data_behind_a_key(
         "all 4 checks passed",
     ]
     assert KEY not in result.stdout + result.stderr
+
+
+def test_release_test_sends_every_check_to_the_new_revision(moto: Moto, fake_serpapi: Any) -> None:
+    """RELEASE_TEST=1: the header the service stack's test listener rule routes on, on every request."""
+    seen: list[bytes | None] = []
+    app = ApiKeyGate(create_app(settings(serpapi_api_key="k" * 32, serpapi_base_url=fake_serpapi.url)), KEY)
+
+    async def recorder(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(dict(scope["headers"]).get(b"x-release-test"))
+        await app(scope, receive, send)
+
+    server = ThreadServer(recorder).start()  # type: ignore[arg-type]
+    try:
+        env = moto.env(
+            PROJECT="smoke-test", API_URL=server.url, API_KEY=KEY, SMOKE_WAIT="0", RELEASE_TEST="1"
+        )
+        result = run_make("smoke", env, timeout=60)
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"Smoke test of {server.url}, the new revision (X-Release-Test: 1)")
+    assert seen and set(seen) == {b"1"}, seen
 
 
 def test_smoke_fails_on_demo_data_saying_the_key_is_missing(
