@@ -62,9 +62,9 @@ def _info(team: Team) -> TeamInfo:
 
 def _find(name: str, teams: TeamCatalogue) -> Team | None:
     """The one catalogue team `name` means; None when no team answers to it."""
-    if not fold(name)[:64]:
-        # Only invisible characters: no name at all, and never a key or a search.
-        raise InvalidParameter("team: a name made only of invisible characters names no team")
+    if not fold(name):
+        # Only blanks and invisible characters: no team answers to it, and it is never a key or a search.
+        raise UnknownTeam(f"No team answers to {name!r}: written plainly, it is empty.")
     known = teams.get(name)
     if known is not None:
         return known
