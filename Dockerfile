@@ -57,10 +57,14 @@ COPY scripts/container-healthcheck /usr/local/bin/sports-api-healthcheck
 #   GRACEFUL_SHUTDOWN_SECONDS  in-flight grace after SIGTERM (25, under the
 #                              ECS stop timeout of 30)
 #   DATA_SOURCE, SERPAPI_API_KEY (a secret: inject it at run time, never here)
+#   ARCHIVE_BACKEND            dynamodb in the service stack; the default, sqlite,
+#                              keeps results under DATA_DIR, in /tmp here: the
+#                              only writable place, and gone with the container
 ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PORT=8080
+    PORT=8080 \
+    DATA_DIR=/tmp/sports-api
 
 USER 10001:10001
 EXPOSE 8080
