@@ -20,6 +20,9 @@ allowance runs low, so live refreshes slow down before other searches stop.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import logging
 import math
 import time
@@ -46,6 +49,8 @@ from sports_api.quota.account import AccountMonitor
 from sports_api.quota.budget import Budget, Grant, Kind
 from sports_api.quota.cooldown import Cooldown
 from sports_api.quota.freshness import Freshness
+from sports_api.sports import live
+from sports_api.sports.catalogue import League
 from sports_api.sports.models import Document
 from sports_api.sports.normalize import Reading, normalize
 from sports_api.sports.teams import TeamCatalogue
@@ -57,12 +62,14 @@ log = logging.getLogger(__name__)
 # Redis never serves one release's entries to another.
 CACHE_VERSION = "v2"
 PEER_POLL_SECONDS = 0.05
+_WORSE = ("hit", "miss", "stale")  # how an answer made of two is marked: as the worse of them
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
     entry: Entry
     cache: Literal["hit", "miss", "stale"]
+    live_from: Entry | None = None  # the league answer a team's running games were read from
 
     @property
     def fresh_until(self) -> float:
@@ -89,6 +96,7 @@ class SportsService:
         cooldown: Cooldown | None = None,
         account: AccountMonitor | None = None,
         on_document: Callable[[Document, float, str, Lookup], None] | None = None,
+        follow_leagues: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
@@ -105,6 +113,9 @@ class SportsService:
         self.account = account
         # Told of every document a search produced (the archive); must not block or raise.
         self._on_document = on_document
+        # A team's running games read from its league's answer (`_follow_league`); off only to
+        # replay the service before it, in bench/quota_day.py.
+        self._follow = follow_leagues
 
     @property
     def source_name(self) -> str:
@@ -127,14 +138,59 @@ class SportsService:
         """The answer for `lookup`; `client` (default: the request's) is who pays for a search."""
         ctx = context.current()
         who = client or (ctx.client if ctx and ctx.client else "anonymous")
-        key = f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
-        known = await self._store.get(key)
-        result = self._fresh(known, self._clock())
-        if result is None:
-            result = await self._flight.run(key, lambda: self._refresh(lookup, key, known, who))
+        result = await self._answer(lookup, who)
+        if self._follow and lookup.team is not None and lookup.league is not None:
+            result = await self._follow_league(lookup, lookup.league, result, who)
         if ctx:
             ctx.cache = result.cache
         return result
+
+    async def _answer(self, lookup: Lookup, who: str, after: float = -math.inf) -> Result:
+        """The cached answer if fresh (and fetched after `after`), else one search's."""
+        key = f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
+        known = await self._store.get(key)
+        result = self._fresh(known, self._clock(), after=after)
+        if result is None:
+            result = await self._flight.run(key, lambda: self._refresh(lookup, key, known, who, after))
+        return result
+
+    async def _follow_league(self, lookup: Lookup, league: League, result: Result, who: str) -> Result:
+        """A catalogue team's answer with its running games as its league's answer shows them.
+
+        One league search a minute then keeps every team's game in progress
+        fresh (`sports/live.py`), and the team's own answer is searched again
+        only as often as its other games need (`_seconds`). The answer is fresh
+        while both parts are. A running game the league's answer does not
+        follow (a cup game, a league answer that moved on) sends the team's own
+        answer back to `TTL_LIVE_SECONDS`, as without a league.
+        """
+        now = self._clock()
+        running = functools.partial(self._freshness.running, now=now)
+        team = result.entry.document()
+        if not any(running(game) for game in team.games):
+            return result
+        try:
+            found = await self._answer(Lookup.for_league(league), who)
+        except ServiceError:
+            return result
+        games = found.entry.document()
+        if not live.covered(team, games, running):
+            if result.cache == "hit" and result.entry.age(now) >= self._freshness.live:
+                # Kept fresh on the league's answer, which no longer follows the game: search the team.
+                return await self._answer(lookup, who, after=result.entry.fetched_at)
+            until = min(result.entry.fresh_until, result.entry.fetched_at + self._freshness.live)
+            return Result(dataclasses.replace(result.entry, fresh_until=until), result.cache)
+        newer = found.entry.fetched_at >= result.entry.fetched_at
+        if newer:
+            team = live.follow(team, games, running)
+        entry = Entry.build(
+            team,
+            result.entry.source,
+            min(result.entry.fetched_at, found.entry.fetched_at),
+            min(result.entry.fresh_until, found.entry.fresh_until),
+        )
+        state = max(result.cache, found.cache, key=_WORSE.index)
+        return Result(entry, state, live_from=found.entry if newer else None)
 
     def readiness_problems(self) -> list[str]:
         """What keeps this service from answering new data for long: a plan with no searches left."""
@@ -164,18 +220,22 @@ class SportsService:
             "cooldown": self._cooldown.state(now),
         }
 
-    def _fresh(self, entry: Entry | None, now: float, state: Literal["hit", "miss"] = "hit") -> Result | None:
-        if entry is None or entry.fresh_until <= now:
+    def _fresh(
+        self, entry: Entry | None, now: float, state: Literal["hit", "miss"] = "hit", after: float = -math.inf
+    ) -> Result | None:
+        if entry is None or entry.fresh_until <= now or entry.fetched_at <= after:
             return None
         return Result(entry, state)
 
-    async def _refresh(self, lookup: Lookup, key: str, known: Entry | None, client: str) -> Result:
+    async def _refresh(
+        self, lookup: Lookup, key: str, known: Entry | None, client: str, after: float = -math.inf
+    ) -> Result:
         deadline = time.monotonic() + self._wait
         lock = await self._store.try_lock(key, self._wait)
         while lock is None:
             # Another process is searching for this key: wait for its answer.
             await anyio.sleep(PEER_POLL_SECONDS)
-            if result := self._fresh(await self._store.get(key), self._clock(), "miss"):
+            if result := self._fresh(await self._store.get(key), self._clock(), "miss", after):
                 return result
             if time.monotonic() > deadline:
                 return self._stale_or_raise(
@@ -184,7 +244,7 @@ class SportsService:
             lock = await self._store.try_lock(key, self._wait)
         try:
             # The key may have been refreshed between our read and the lock.
-            if result := self._fresh(await self._store.get(key), self._clock(), "miss"):
+            if result := self._fresh(await self._store.get(key), self._clock(), "miss", after):
                 return result
             return await self._fetch(lookup, key, known, client)
         finally:
@@ -227,12 +287,34 @@ class SportsService:
         document = await anyio.to_thread.run_sync(normalize, payload, reading)
         if self._on_document is not None:
             self._on_document(document, now, self._source.name, lookup)
-        seconds = self._freshness.seconds(document, now)
-        if self._source.metered and self._freshness.is_live(document, now):
-            seconds = math.ceil(round(seconds * await self._budget.live_stretch(), 3))
+        if lookup.kind == "team" and lookup.team is None and not document.games:
+            await self._budget.found_nothing(client)
+        seconds = await self._seconds(lookup, document, now, client)
         entry = Entry.build(document, self._source.name, now, now + seconds)
         await self._store.put(key, entry, max(int(entry.fresh_until - now), self._stale_max))
         return Result(entry, "miss")
+
+    async def _seconds(self, lookup: Lookup, document: Document, now: float, client: str) -> int:
+        """How long a new answer stays fresh (`quota/freshness.py`).
+
+        A team's running games that its league's answer shows are kept fresh
+        by that answer (`get`), so the team's own answer need only be as fresh
+        as its other games require. A live answer's freshness stretches as the
+        hour's allowance runs low.
+        """
+        if not self._freshness.is_live(document, now):
+            return self._freshness.seconds(document, now)
+        if self._follow and lookup.team is not None and lookup.league is not None:
+            running = functools.partial(self._freshness.running, now=now)
+            with contextlib.suppress(ServiceError):
+                league = await self._answer(Lookup.for_league(lookup.league), client)
+                if live.covered(document, league.entry.document(), running):
+                    rest = [game for game in document.games if not running(game)]
+                    return self._freshness.seconds(document.model_copy(update={"games": rest}), now)
+        seconds = self._freshness.live
+        if self._source.metered:
+            seconds = math.ceil(round(seconds * await self._budget.live_stretch(), 3))
+        return seconds
 
     def _failed(self, exc: UpstreamError) -> None:
         now = self._clock()

@@ -126,7 +126,7 @@ class FakeSerpApi:
 
     def payload_for(self, query: str) -> dict:
         if query.casefold() in self.plan.live:
-            return live_payload(self._payload_for(query))
+            return live_payload(self._payload_for(query), self.plan.live_score)
         return self._payload_for(query)
 
     def _payload_for(self, query: str) -> dict:
@@ -335,6 +335,7 @@ class AccountPlan:
     account_calls: int = 0
     account_keys: set[str] = field(default_factory=set)
     live: set[str] = field(default_factory=set)  # casefolded queries whose first game is in progress
+    live_score: tuple[str, str] = ("1", "0")  # that game's score
     no_cache: list[str] = field(default_factory=list)  # queries sent with no_cache=true
 
     def searched(self, params: dict[str, str], mode: str) -> None:
@@ -361,8 +362,8 @@ class AccountPlan:
         }
 
 
-def live_payload(payload: dict) -> dict:
-    """The payload with its first game in progress today ("Live", 1-0) and in the spotlight."""
+def live_payload(payload: dict, score: tuple[str, str] = ("1", "0")) -> dict:
+    """The payload with its first game in progress today ("Live", `score`)."""
     payload = copy.deepcopy(payload)
     results = payload.get("sports_results", {})
     games = results.get("games") or []
@@ -371,8 +372,8 @@ def live_payload(payload: dict) -> dict:
     game = games[0]
     game["status"], game["date"] = "Live", "today"
     game.pop("time", None)
-    for team, score in zip(game.get("teams", []), ("1", "0"), strict=False):
-        team["score"] = score
+    for team, goals in zip(game.get("teams", []), score, strict=False):
+        team["score"] = goals
     results.pop("game_spotlight", None)
     return payload
 

@@ -55,7 +55,13 @@ async def stream(url: str, n: int, searches: bool, outcomes: list[Outcome]) -> N
 def test_sigterm_under_load_fails_no_request_the_server_took(process, fake_serpapi: FakeSerpApi) -> None:
     fake_serpapi.set(latency=SEARCH_SECONDS)
     server = process(
-        {"SERPAPI_API_KEY": FAKE_KEY, "SERPAPI_BASE_URL": fake_serpapi.url, "SERPAPI_TIMEOUT_SECONDS": "5"}
+        {
+            "SERPAPI_API_KEY": FAKE_KEY,
+            "SERPAPI_BASE_URL": fake_serpapi.url,
+            "SERPAPI_TIMEOUT_SECONDS": "5",
+            # Its searches are for made-up names that find nothing: the shutdown is what is tested.
+            "CLIENT_EMPTY_SEARCHES_PER_HOUR": "100000",
+        }
     )
     assert httpx.get(server.url + NFL, timeout=5).status_code == 200
     outcomes: list[Outcome] = []

@@ -88,7 +88,7 @@ def test_every_spelling_of_one_unknown_name_is_one_search(live, fake_serpapi: Fa
 
 
 def test_a_client_past_its_share_gets_429_with_retry_after(live, fake_serpapi: FakeSerpApi) -> None:
-    server = live(client_searches_per_hour=3)
+    server = live(client_searches_per_hour=3, client_empty_searches_per_hour=100)
     for n in range(3):
         assert get(server, junk(n), key_id="greedy").status_code == 200
     refused = get(server, junk(3), key_id="greedy")
@@ -98,7 +98,13 @@ def test_a_client_past_its_share_gets_429_with_retry_after(live, fake_serpapi: F
     assert get(server, junk(3), key_id="polite").status_code == 200  # another client's part
     assert get(server, "/v1/teams/Arsenal/games", key_id="greedy").status_code == 200  # catalogue team
     assert get(server, junk(0), key_id="greedy").json()["cache"] == "hit"  # cached: no search, no charge
-    assert quota(server, "greedy")["hour"]["shares"]["client"] == {"id": "key:greedy", "limit": 3, "spent": 3}
+    assert quota(server, "greedy")["hour"]["shares"]["client"] == {
+        "id": "key:greedy",
+        "limit": 3,
+        "spent": 3,
+        "found_nothing": 3,
+        "found_nothing_limit": 100,
+    }
     assert fake_serpapi.calls == 5
 
 
@@ -118,6 +124,46 @@ def test_behind_a_trusted_proxy_the_key_id_or_the_forwarded_address_is_the_clien
     as_address = httpx.get(f"{server.url}/v1/quota", headers=forwarded).json()
     assert as_key["hour"]["shares"]["client"]["id"] == "key:gw-key-1"
     assert as_address["hour"]["shares"]["client"]["id"] == "ip:198.51.100.7"
+
+
+def test_names_that_find_nothing_stop_that_client_for_the_hour(live, fake_serpapi: FakeSerpApi) -> None:
+    server = live(client_empty_searches_per_hour=2)
+    assert get(server, junk(0), key_id="bot").json()["games"] == []
+    assert get(server, junk(1), key_id="bot").json()["games"] == []
+    refused = get(server, junk(2), key_id="bot")
+    body = assert_problem(refused, 429)
+    assert "found nothing" in body["detail"] and 0 < int(refused.headers["retry-after"]) <= 3601
+    assert get(server, "/v1/teams/Arsenal/games", key_id="bot").status_code == 200  # catalogue teams answer
+    assert get(server, junk(2), key_id="someone-else").status_code == 200
+    client = quota(server, "bot")["hour"]["shares"]["client"]
+    assert (client["found_nothing"], client["found_nothing_limit"]) == (2, 2)
+    assert fake_serpapi.calls == 4
+
+
+# ---- a team's live game rides on its league's search -------------------------------------------
+
+
+def test_a_teams_live_game_is_kept_fresh_by_its_leagues_search(live, fake_serpapi: FakeSerpApi) -> None:
+    fake_serpapi.plan.live |= {"premier league schedule", "arsenal schedule"}
+    server = live(ttl_live_seconds=1)
+
+    def arsenal() -> tuple[httpx.Response, list[int]]:
+        answer = get(server, "/v1/teams/Arsenal/games")
+        assert answer.status_code == 200, answer.text
+        [game] = [g for g in answer.json()["games"] if g["status"] == "live"]
+        return answer, [team["score"] for team in game["teams"]]
+
+    first, score = arsenal()
+    assert score == [1, 0] and first.headers["cache-control"] == "public, max-age=1"
+    assert fake_serpapi.stats.queries == ["Arsenal schedule", "Premier League schedule"]
+    fake_serpapi.plan.live_score = ("2", "1")
+    time.sleep(1.1)
+    later, score = arsenal()
+    # One paid league search moved the score; the team's own search was not repeated.
+    assert score == [2, 1] and later.json()["cache"] == "miss"
+    assert fake_serpapi.stats.queries[2:] == ["Premier League schedule"]
+    assert fake_serpapi.plan.no_cache == ["Premier League schedule"]
+    assert get(server, "/v1/leagues/premier-league/games").json()["cache"] == "hit"  # the same search
 
 
 # ---- outages cost nothing -----------------------------------------------------------------------
@@ -181,7 +227,13 @@ def test_the_account_api_paces_the_hour_and_quota_reports_it(live, fake_serpapi:
     assert shares["league_reserve"] + shares["teams"]["limit"] == expected
     assert shares["league_reserve"] >= expected / 4
     assert shares["unknown_teams"]["limit"] == min(expected // 2, shares["teams"]["limit"])
-    assert state["hour"]["shares"]["client"] == {"id": "key:me", "limit": 20, "spent": 0}
+    assert state["hour"]["shares"]["client"] == {
+        "id": "key:me",
+        "limit": 20,
+        "spent": 0,
+        "found_nothing": 0,
+        "found_nothing_limit": 3,
+    }
     assert state["cooldown"]["state"] == "searching"
     assert fake_serpapi.plan.account_keys == {FAKE_KEY}
     assert fake_serpapi.calls == 0  # reading the account is not a search

@@ -189,7 +189,13 @@ async def test_a_refusal_gives_back_every_place_it_took() -> None:
     state = await b.status("ip:a")
     assert state["spent"] == 10
     assert state["shares"]["unknown_teams"] == {"limit": 10, "spent": 10}  # type: ignore[index]
-    assert state["shares"]["client"] == {"id": "ip:a", "limit": 100, "spent": 10}  # type: ignore[index]
+    assert state["shares"]["client"] == {  # type: ignore[index]
+        "id": "ip:a",
+        "limit": 100,
+        "spent": 10,
+        "found_nothing": 0,
+        "found_nothing_limit": 3,
+    }
 
 
 async def test_failed_searches_do_not_count_but_have_an_allowance_of_their_own() -> None:
@@ -327,3 +333,18 @@ def test_the_breaker_skips_redis_after_an_error_then_lets_one_probe_through() ->
     assert not breaker.allow()  # the others keep skipping while it runs
     breaker.succeeded()
     assert breaker.allow() and not breaker.is_open
+
+
+async def test_a_client_whose_names_find_nothing_is_stopped_for_the_hour() -> None:
+    clock = Clock(MID_NOVEMBER)
+    b = budget(per_hour=100, client_empty_per_hour=2, clock=clock)
+    for _ in range(2):
+        await spend(b, Kind.UNKNOWN, "key:bot")
+        await b.found_nothing("key:bot")
+    with pytest.raises(ClientShareExhausted) as refused:
+        await b.acquire(Kind.UNKNOWN, "key:bot")
+    assert refused.value.status == 429 and "found nothing" in refused.value.detail
+    await spend(b, Kind.UNKNOWN, "key:other")  # another client is not held back
+    await spend(b, Kind.TEAM, "key:bot")  # nor the bot for a catalogue team
+    clock.now += 3600
+    await spend(b, Kind.UNKNOWN, "key:bot")  # a new hour, a new chance

@@ -161,3 +161,99 @@ async def test_concurrent_misses_share_one_search() -> None:
     source.gate.set()
     results = await asyncio.gather(*waiting)
     assert len(source.calls) == 1 and {r.cache for r in results} == {"miss"}
+
+
+# ---- a team's running game read from its league's answer ------------------------------------------
+
+JETS = Lookup.for_team(TeamCatalogue.load().resolve("New York Jets"))  # type: ignore[arg-type]
+TEAM_ANSWER = {
+    "sports_results": {
+        "games": [
+            game("3rd Quarter", "today, 4:25 PM"),
+            {
+                "tournament": "NFL",
+                "date": "Sun, Nov 29",
+                "time": "1:00 PM",
+                "teams": [{"name": "Jets"}, {"name": "Dolphins"}],
+            },
+        ]
+    }
+}
+
+
+def league_answer(status: str, scores: tuple[str, str]) -> dict[str, Any]:
+    block = game(status, "today, 4:25 PM")
+    block["teams"] = [{"name": "Jets", "score": scores[0]}, {"name": "Bills", "score": scores[1]}]
+    return {"sports_results": {"games": [block]}}
+
+
+class ByKind(FakeSource):
+    """A league answer and a team answer; each fetch recorded as (kind, no_cache)."""
+
+    def __init__(self, league: dict[str, Any], team: dict[str, Any]) -> None:
+        super().__init__(league)
+        self.answers = {"league": league, "team": team}
+        self.fetched: list[tuple[str, bool]] = []
+
+    async def fetch(self, lookup: Lookup, *, no_cache: bool = False) -> dict[str, Any]:
+        self.fetched.append((lookup.kind, no_cache))
+        return self.answers[lookup.kind]
+
+
+def score(result: Any) -> tuple[str | None, list[int | None]]:
+    first = result.entry.document().games[0]
+    return first.status, [team.score for team in first.teams]
+
+
+async def test_a_teams_running_game_is_kept_fresh_by_its_leagues_search() -> None:
+    clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
+    sports = service(source, clock)
+    first = await sports.get(JETS)
+    assert source.fetched == [("team", False), ("league", False)]
+    # Fresh while the league's answer is (60 s); the team's own answer until its next game needs it.
+    assert first.fresh_for(clock.now) == 60 and first.live_from is not None
+    source.answers["league"] = league_answer("4th Quarter", ("14", "3"))
+    clock.now += 61
+    later = await sports.get(JETS)
+    assert source.fetched[2:] == [("league", True)]  # one paid league search; no team search
+    assert score(later) == ("live", [14, 3]) and later.cache == "miss"
+    assert later.entry.document().games[1].teams[1].name == "Dolphins"  # the team's own games stay
+    assert later.entry.document().games[0].id == first.entry.document().games[0].id
+    source.answers["league"] = league_answer("Final", ("21", "3"))
+    clock.now += 61
+    assert score(await sports.get(JETS)) == ("final", [21, 3])
+    assert [kind for kind, _ in source.fetched] == ["team", "league", "league", "league"]
+
+
+async def test_a_running_game_the_league_does_not_show_keeps_the_team_on_its_own_live_freshness() -> None:
+    clock, source = Clock(), ByKind({"sports_results": {"games": []}}, TEAM_ANSWER)
+    sports = service(source, clock)
+    first = await sports.get(JETS)
+    assert first.fresh_for(clock.now) == 60 and first.live_from is None
+    clock.now += 61
+    await sports.get(JETS)
+    assert source.fetched == [("team", False), ("league", False), ("team", True)]
+
+
+async def test_a_league_answer_that_stops_showing_the_game_sends_the_team_back_to_its_own_search() -> None:
+    clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
+    sports = service(source, clock)
+    await sports.get(JETS)
+    source.answers["league"] = {"sports_results": {"games": []}}
+    clock.now += 61
+    result = await sports.get(JETS)
+    assert source.fetched[2:] == [("league", True), ("team", True)]
+    assert result.live_from is None and result.fresh_for(clock.now) == 60
+
+
+async def test_an_older_league_answer_never_overwrites_a_newer_team_answer() -> None:
+    clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
+    sports = service(source, clock)
+    await sports.get(NFL)  # the league's answer first: 7-3
+    clock.now += 30
+    source.answers["team"] = {
+        "sports_results": {"games": [league_answer("4th Quarter", ("10", "3"))["sports_results"]["games"][0]]}
+    }
+    result = await sports.get(JETS)
+    assert score(result) == ("live", [10, 3]) and result.live_from is None
+    assert result.fresh_for(clock.now) == 30  # but fresh only while the league's answer is

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         description="Searches for team names outside the catalogue that one client (API Gateway's "
         "API key id, else its address) may cause per clock hour; past it, 429 with Retry-After.",
     )
+    client_empty_searches_per_hour: int = Field(
+        default=3,
+        ge=0,
+        description="How many of one client's searches for names outside the catalogue may find "
+        "nothing in a clock hour; past it, that client's further ones get 429 with Retry-After.",
+    )
     unknown_team_share: float = Field(
         default=0.5,
         ge=0,

@@ -16,7 +16,10 @@ Within it, shares keep one kind of traffic from draining the others:
   one search per league, up to half of the hour);
 - names outside the catalogue may spend at most `unknown_share` (half) of the
   hour between all clients,
-- and each client at most `client_per_hour` of those: past it, 429.
+- and each client at most `client_per_hour` of those: past it, 429;
+- a client whose names found nothing `client_empty_per_hour` times this hour
+  (made-up names, typing out a dictionary) gets 429 for further ones: what
+  it asks for costs money and tells it nothing.
 
 With Redis every count is shared by all tasks; when Redis fails, each task
 counts for itself (so the hour may be spent once per task: degraded, never
@@ -52,6 +55,7 @@ class Shares:
     teams: int  # what team searches may spend: the allowance less the leagues' reserve
     unknown: int  # what names outside the catalogue may spend, all clients together
     client: int  # what one client may cause for names outside the catalogue
+    client_empty: int  # how many of those may find nothing before the client's searches stop
     failures: int  # failed attempts allowed
 
 
@@ -86,6 +90,7 @@ class Budget:
         pacer: Pacer | None = None,
         failures_per_hour: int = 10,
         client_per_hour: int = 20,
+        client_empty_per_hour: int = 3,
         unknown_share: float = 0.5,
         league_reserve: float = 0.25,
         league_keys: int = 0,
@@ -96,6 +101,7 @@ class Budget:
         self.pacer = pacer or Pacer(per_hour)
         self._failures = failures_per_hour
         self._client = client_per_hour
+        self._empty = client_empty_per_hour
         self._unknown = unknown_share
         self._reserve = league_reserve
         self._league_keys = league_keys
@@ -106,13 +112,13 @@ class Budget:
         return f"quota:{hour}:{name}"
 
     @staticmethod
-    def client_counter(hour: int, client: str) -> str:
+    def client_counter(hour: int, client: str, what: str = "client") -> str:
         name = (
             client
             if _SAFE_ID.fullmatch(client)
             else hashlib.blake2b(client.encode(), digest_size=12).hexdigest()
         )
-        return Budget.counter(hour, f"client:{name}")
+        return Budget.counter(hour, f"{what}:{name}")
 
     def shares(self, now: float) -> Shares:
         allowance = self.pacer.allowance(now)
@@ -126,6 +132,7 @@ class Budget:
             teams=teams,
             unknown=min(teams, math.floor(allowance * self._unknown)),
             client=self._client,
+            client_empty=self._empty,
             failures=self._failures,
         )
 
@@ -144,6 +151,14 @@ class Budget:
             )
         limits: list[tuple[str, int, Exception]] = []
         if kind is Kind.UNKNOWN:
+            (empty,) = await self._counts([self.client_counter(hour, client, "empty")])
+            if empty >= shares.client_empty:
+                raise ClientShareExhausted(
+                    f"{empty} of this client's searches this hour for team names outside the catalogue "
+                    "found nothing; no more until the next hour. Catalogue teams and leagues still "
+                    "answer (GET /v1/teams)",
+                    retry_after=retry_after,
+                )
             limits += [
                 (
                     self.client_counter(hour, client),
@@ -197,6 +212,10 @@ class Budget:
                 raise refusal
         return grant
 
+    async def found_nothing(self, client: str) -> None:
+        """Count a search for a name outside the catalogue that found no games, against `client`."""
+        await self._add(self.client_counter(int(self._clock() // HOUR), client, "empty"), 1)
+
     async def spend(self) -> None:
         """Take one league search's place and keep it, as a search that succeeded."""
         await (await self.acquire(Kind.LEAGUE)).succeeded()
@@ -215,7 +234,7 @@ class Budget:
         names = ["spent", "teams", "unknown", "failed"]
         counters = [self.counter(hour, name) for name in names]
         if client is not None:
-            counters.append(self.client_counter(hour, client))
+            counters += [self.client_counter(hour, client), self.client_counter(hour, client, "empty")]
         values = await self._counts(counters)
         counted = dict(zip(names, values, strict=False))
         return {
@@ -232,7 +251,13 @@ class Budget:
                 "teams": {"limit": shares.teams, "spent": counted["teams"]},
                 "unknown_teams": {"limit": shares.unknown, "spent": counted["unknown"]},
                 "client": (
-                    {"id": client, "limit": shares.client, "spent": values[-1]}
+                    {
+                        "id": client,
+                        "limit": shares.client,
+                        "spent": values[-2],
+                        "found_nothing": values[-1],
+                        "found_nothing_limit": shares.client_empty,
+                    }
                     if client is not None
                     else None
                 ),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sports_api.sports.models import Document
+from sports_api.sports.models import Document, Game
 
 RUNNING = frozenset({"live", "paused"})
 
@@ -38,14 +38,14 @@ class Freshness:
         return self.idle
 
     def is_live(self, document: Document, now: float) -> bool:
+        """Whether any of its games is running (`running`)."""
+        return any(self.running(game, now) for game in document.games)
+
+    @staticmethod
+    def running(game: Game, now: float) -> bool:
         """In progress, or due to have started: a scheduled game whose start has passed today."""
-        moment = datetime.fromtimestamp(now, UTC)
-        return any(
-            game.status in RUNNING
-            or (
-                game.status == "scheduled"
-                and game.start_time is not None
-                and 0 <= (moment - game.start_time).total_seconds() < 6 * 3600
-            )
-            for game in document.games
-        )
+        if game.status in RUNNING:
+            return True
+        if game.status != "scheduled" or game.start_time is None:
+            return False
+        return 0 <= now - game.start_time.timestamp() < 6 * 3600

@@ -34,6 +34,7 @@ class Quota:
             pacer=pacer,
             failures_per_hour=settings.serpapi_max_failed_searches_per_hour,
             client_per_hour=settings.client_searches_per_hour,
+            client_empty_per_hour=settings.client_empty_searches_per_hour,
             unknown_share=settings.unknown_team_share,
             league_reserve=settings.league_reserve_share,
             league_keys=len(LEAGUES),

@@ -34,6 +34,12 @@ class Share(BaseModel):
 
 class ClientShare(Share):
     id: str = Field(description="Who you are to the service: `key:<API key id>` or `ip:<address>`.")
+    found_nothing: int = Field(
+        description="Your searches for names outside the catalogue this hour that found no games."
+    )
+    found_nothing_limit: int = Field(
+        description="CLIENT_EMPTY_SEARCHES_PER_HOUR: past it, your searches for such names get 429."
+    )
 
 
 class Shares(BaseModel):

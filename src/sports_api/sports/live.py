@@ -1,0 +1,71 @@
+"""A team's games in progress, as its league's answer shows them.
+
+A catalogue team's answer and its league's answer show the same game in
+progress. Keeping each team's own search a minute fresh would cost a paid
+search per team per minute of play; the league's one search a minute already
+carries every game in progress. So a team's running games are read from its
+league's answer, and the team's own search is repeated only as often as its
+other games need (`SportsService`).
+
+A game is the same game in both answers when it has the same id (Google's
+Knowledge Graph id, or the digest of league, teams and day), or, failing
+that, the same two catalogue teams on the same local day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sports_api.sports.models import Document, Game
+
+OVER = frozenset({"final", "cancelled", "postponed"})
+
+
+def same_game(a: Game, b: Game) -> bool:
+    if a.id == b.id:
+        return True
+    ids_a, ids_b = {team.id for team in a.teams}, {team.id for team in b.teams}
+    if None in ids_a or len(ids_a) < 2 or ids_a != ids_b:
+        return False
+    return a.start_date is None or b.start_date is None or a.start_date == b.start_date
+
+
+def twin(game: Game, league: Document) -> Game | None:
+    """The league's copy of `game`, if the league's answer shows it."""
+    return next((other for other in league.games if same_game(game, other)), None)
+
+
+def covered(team: Document, league: Document, running: Callable[[Game], bool]) -> bool:
+    """Whether the league's answer follows every game of the team's that is running.
+
+    It does when it shows the game running too (so the league's answer is
+    itself refreshed as a live one) or already over.
+    """
+    return all(
+        (found := twin(game, league)) is not None and (running(found) or found.status in OVER)
+        for game in team.games
+        if running(game)
+    )
+
+
+def follow(team: Document, league: Document, running: Callable[[Game], bool]) -> Document:
+    """The team's answer with each running game as the league's (newer) answer shows it.
+
+    The league's copy wins for everything it states (status, clock, scores);
+    what only the team's answer knows (a venue, highlights) is kept, and so is
+    the team answer's id for the game, so that it stays stable between answers.
+    The caller passes a league answer fetched after the team's, never before.
+    """
+    games = []
+    for game in team.games:
+        found = twin(game, league) if running(game) else None
+        if found is None:
+            games.append(game)
+            continue
+        kept = {
+            name: value
+            for name in Game.model_fields
+            if getattr(found, name) in (None, []) and (value := getattr(game, name)) not in (None, [])
+        }
+        games.append(found.model_copy(update={**kept, "id": game.id}))
+    return team.model_copy(update={"games": games})
