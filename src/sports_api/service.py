@@ -16,6 +16,8 @@ team, a name outside the catalogue, and the client who asked), and kept only
 if the search succeeds; a failed attempt gives it back and counts as a
 failure instead. A live answer's freshness stretches as the hour's
 allowance runs low, so live refreshes slow down before other searches stop.
+A catalogue team's running games are read from its league's answer, so one
+live search a minute per league, not per team, keeps them fresh.
 """
 
 from __future__ import annotations
@@ -287,8 +289,8 @@ class SportsService:
         document = await anyio.to_thread.run_sync(normalize, payload, reading)
         if self._on_document is not None:
             self._on_document(document, now, self._source.name, lookup)
-        if lookup.kind == "team" and lookup.team is None and not document.games:
-            await self._budget.found_nothing(client)
+        if self._source.metered and lookup.kind == "team" and lookup.team is None and not document.games:
+            await self._budget.found_nothing(client)  # a name that finds nothing costs its caller
         seconds = await self._seconds(lookup, document, now, client)
         entry = Entry.build(document, self._source.name, now, now + seconds)
         await self._store.put(key, entry, max(int(entry.fresh_until - now), self._stale_max))
