@@ -19,9 +19,11 @@ import struct
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 NO_RESULTS = {"error": "Google hasn't returned any results for this query."}
 MODES = (
@@ -127,6 +129,8 @@ class FakeSerpApi:
     def payload_for(self, query: str) -> dict:
         if query.casefold() in self.plan.live:
             return live_payload(self._payload_for(query), self.plan.live_score)
+        if query.casefold() in self.plan.starting:
+            return starting_payload(self._payload_for(query), time.time() + 30 * 60)
         return self._payload_for(query)
 
     def _payload_for(self, query: str) -> dict:
@@ -336,6 +340,7 @@ class AccountPlan:
     account_keys: set[str] = field(default_factory=set)
     live: set[str] = field(default_factory=set)  # casefolded queries whose first game is in progress
     live_score: tuple[str, str] = ("1", "0")  # that game's score
+    starting: set[str] = field(default_factory=set)  # casefolded queries whose first game starts in 30 min
     no_cache: list[str] = field(default_factory=list)  # queries sent with no_cache=true
 
     def searched(self, params: dict[str, str], mode: str) -> None:
@@ -375,6 +380,22 @@ def live_payload(payload: dict, score: tuple[str, str] = ("1", "0")) -> dict:
     for team, goals in zip(game.get("teams", []), score, strict=False):
         team["score"] = goals
     results.pop("game_spotlight", None)
+    return payload
+
+
+def starting_payload(payload: dict, at: float) -> dict:
+    """The payload with its first game scheduled for `at` (as Google prints it in New York)."""
+    payload = copy.deepcopy(payload)
+    games = payload.get("sports_results", {}).get("games") or []
+    if games:
+        zone = ZoneInfo("America/New_York")
+        local = datetime.fromtimestamp(at, zone)
+        day = "today" if local.date() == datetime.now(zone).date() else "tomorrow"
+        game = games[0]
+        game.pop("status", None)
+        game["date"], game["time"] = day, local.strftime("%-I:%M %p")
+        for team in game.get("teams", []):
+            team.pop("score", None)
     return payload
 
 

@@ -270,6 +270,26 @@ def test_an_unreachable_account_api_is_reported_without_the_key(serve) -> None:
     assert FAKE_KEY not in str(state)
 
 
+def test_freshness_follows_the_games_and_only_live_refreshes_skip_serpapis_cache(
+    live, fake_serpapi: FakeSerpApi
+) -> None:
+    fake_serpapi.plan.live.add("nfl schedule")
+    fake_serpapi.plan.starting.add("nhl schedule")
+    server = live(ttl_live_seconds=1, ttl_idle_seconds=3600)
+    assert get(server, "/v1/leagues/nfl/games").headers["cache-control"] == "public, max-age=1"
+    assert get(server, "/v1/leagues/nba/games").headers["cache-control"] == "public, max-age=3600"
+    # A game about to start: fresh until just after its start (Google prints the minute).
+    soon = get(server, "/v1/leagues/nhl/games")
+    assert soon.json()["games"][0]["status"] == "scheduled"
+    assert 29 * 60 < int(soon.headers["cache-control"].rsplit("=", 1)[1]) <= 30 * 60 + 1
+    time.sleep(1.1)
+    for path in ("/v1/leagues/nfl/games", "/v1/leagues/nba/games", "/v1/leagues/nhl/games"):
+        assert get(server, path).status_code == 200
+    # Only the live answer was searched again, and only it asked SerpAPI for a fresh (paid) search.
+    assert fake_serpapi.stats.queries == ["NFL schedule", "NBA schedule", "NHL schedule", "NFL schedule"]
+    assert fake_serpapi.plan.no_cache == ["NFL schedule"]
+
+
 def test_live_refreshes_slow_as_the_hour_fills(live, fake_serpapi: FakeSerpApi) -> None:
     fake_serpapi.plan.live |= {"nfl schedule", "nba schedule"}
     server = live(serpapi_max_searches_per_hour=10, ttl_live_seconds=60)
