@@ -6,6 +6,7 @@ import orjson
 import pytest
 
 from sports_api.cache import Entry, MemoryStore
+from sports_api.cache.entry import _PARSED, _PARSED_MAX
 from sports_api.cache.flight import SingleFlight
 from sports_api.core.errors import BudgetExhausted
 from sports_api.quota.budget import Budget
@@ -33,6 +34,19 @@ def test_entry_round_trips_through_bytes() -> None:
     assert orjson.loads(entry().parts["games"])[0]["teams"][0]["score"] == 1
     assert entry().parts["standings"] == b"null"
     assert entry(standings=table).document().standings == table
+
+
+def test_an_entrys_document_is_parsed_once_per_content_and_the_memory_is_bounded() -> None:
+    first = entry()
+    again = Entry.load(first.dump(), NOW)  # the same content, read back from a store
+    assert again is not None and again.document() is first.document()
+    assert (
+        Entry.build(Document(games=[game(score=2)]), "serpapi", NOW, NOW + 60).document()
+        is not first.document()
+    )
+    for n in range(_PARSED_MAX):
+        Entry.build(Document(games=[game(score=100 + n)]), "serpapi", NOW, NOW + 60).document()
+    assert len(_PARSED) == _PARSED_MAX and (first.parts["games"], first.parts["standings"]) not in _PARSED
 
 
 def _forged(header: dict, body: bytes = b"[]null") -> bytes:

@@ -14,6 +14,7 @@ None rather than a broken entry.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import orjson
@@ -25,6 +26,9 @@ PARTS = ("games", "standings")
 # Bounds on what a stored entry may claim, around the moment it is read.
 _MAX_SKEW = 300.0  # seconds a fetch may lie in the future (clock drift between tasks)
 _MAX_AGE = 400 * 86_400.0
+# Documents parsed from entries, most recently used last (`Entry.document`).
+_PARSED: OrderedDict[tuple[bytes, bytes], Document] = OrderedDict()
+_PARSED_MAX = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,21 @@ class Entry:
         return max(0.0, now - self.fetched_at)
 
     def document(self) -> Document:
-        return Document.model_validate({part: orjson.loads(raw) for part, raw in self.parts.items()})
+        """The parts as a document, parsed once per content while it is in use (never mutate it).
+
+        A miss of the hot map, a filter, the scoreboard, favourites and a
+        followed team's league all read the same few entries again and again.
+        """
+        key = (self.parts["games"], self.parts["standings"])
+        found = _PARSED.get(key)
+        if found is None:
+            found = Document.model_validate({part: orjson.loads(raw) for part, raw in self.parts.items()})
+            _PARSED[key] = found
+            if len(_PARSED) > _PARSED_MAX:
+                _PARSED.popitem(last=False)
+        else:
+            _PARSED.move_to_end(key)
+        return found
 
     def dump(self) -> bytes:
         """A JSON header line with each part's length, then the parts: read back without parsing them."""
