@@ -22,7 +22,6 @@ live search a minute per league, not per team, keeps them fresh.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -149,12 +148,15 @@ class SportsService:
 
     async def _answer(self, lookup: Lookup, who: str, after: float = -math.inf) -> Result:
         """The cached answer if fresh (and fetched after `after`), else one search's."""
-        key = f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
+        key = self._key(lookup)
         known = await self._store.get(key)
         result = self._fresh(known, self._clock(), after=after)
         if result is None:
             result = await self._flight.run(key, lambda: self._refresh(lookup, key, known, who, after))
         return result
+
+    def _key(self, lookup: Lookup) -> str:
+        return f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
 
     async def _follow_league(self, lookup: Lookup, league: League, result: Result, who: str) -> Result:
         """A catalogue team's answer with its running games as its league's answer shows them.
@@ -172,16 +174,18 @@ class SportsService:
         if not any(running(game) for game in team.games):
             return result
         try:
-            found = await self._answer(Lookup.for_league(league), who)
+            found: Result | None = await self._answer(Lookup.for_league(league), who)
         except ServiceError:
-            return result
-        games = found.entry.document()
-        if not live.covered(team, games, running):
-            if result.cache == "hit" and result.entry.age(now) >= self._freshness.live:
+            found = None
+        if found is None or found.cache == "stale" or not live.covered(team, found.entry.document(), running):
+            own = await self._live_seconds()
+            if result.cache == "hit" and result.entry.age(now) >= own:
                 # Kept fresh on the league's answer, which no longer follows the game: search the team.
-                return await self._answer(lookup, who, after=result.entry.fetched_at)
-            until = min(result.entry.fresh_until, result.entry.fetched_at + self._freshness.live)
+                result = await self._answer(lookup, who, after=result.entry.fetched_at)
+            # Never fresh longer than a live answer of its own: it may have been kept on the league's.
+            until = min(result.entry.fresh_until, result.entry.fetched_at + own)
             return Result(dataclasses.replace(result.entry, fresh_until=until), result.cache)
+        games = found.entry.document()
         newer = found.entry.fetched_at >= result.entry.fetched_at
         if newer:
             team = live.follow(team, games, running)
@@ -307,12 +311,22 @@ class SportsService:
         if not self._freshness.is_live(document, now):
             return self._freshness.seconds(document, now)
         if self._follow and lookup.team is not None and lookup.league is not None:
+            # The league's copy as it is, not a search under this team's lock: if it shows the game
+            # running, the league's answer is being refreshed as a live one. Each request checks
+            # again (`_follow_league`), with the league's answer made fresh first.
+            league = await self._store.get(self._key(Lookup.for_league(lookup.league)))
             running = functools.partial(self._freshness.running, now=now)
-            with contextlib.suppress(ServiceError):
-                league = await self._answer(Lookup.for_league(lookup.league), client)
-                if live.covered(document, league.entry.document(), running):
-                    rest = [game for game in document.games if not running(game)]
-                    return self._freshness.seconds(document.model_copy(update={"games": rest}), now)
+            if (
+                league is not None
+                and league.age(now) <= self._freshness.idle
+                and live.covered(document, league.document(), running)
+            ):
+                rest = [game for game in document.games if not running(game)]
+                return self._freshness.seconds(document.model_copy(update={"games": rest}), now)
+        return await self._live_seconds()
+
+    async def _live_seconds(self) -> int:
+        """How long a live answer stays fresh now: stretched as the hour's allowance runs low."""
         seconds = self._freshness.live
         if self._source.metered:
             seconds = math.ceil(round(seconds * await self._budget.live_stretch(), 3))

@@ -59,3 +59,18 @@ def test_a_league_follows_a_game_it_shows_running_or_over_but_not_one_it_shows_a
     assert not covered(team, Document(games=[make("/g/1", "scheduled")]), running)
     assert not covered(team, Document(games=[]), running)
     assert covered(Document(games=[make("/g/2", "final")]), Document(games=[]), running)  # nothing running
+
+
+def test_a_doubleheader_or_two_google_ids_are_never_guessed_at() -> None:
+    first, second = make("/g/1", "final", (5, 2)), make("/g/2", "live", (2, 0))
+    assert not same_game(first, second)  # two Knowledge Graph ids: different games
+    team = Document(games=[make("g-a", "live", (2, 0))])  # no Google id: which of the two?
+    assert not covered(team, Document(games=[first, second]), running)
+    assert follow(team, Document(games=[first, second]), running) == team
+
+
+def test_a_finished_game_does_not_keep_the_teams_old_clock() -> None:
+    team = Document(games=[make("/g/1", "live", (7, 3), clock="Top 3rd", status_text="Top 3rd")])
+    league = Document(games=[make("/g/1", "final", (9, 3), status_text="Final")])
+    [game] = follow(team, league, running).games
+    assert (game.status, game.clock, game.status_text) == ("final", None, "Final")

@@ -208,8 +208,9 @@ def score(result: Any) -> tuple[str | None, list[int | None]]:
 async def test_a_teams_running_game_is_kept_fresh_by_its_leagues_search() -> None:
     clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
     sports = service(source, clock)
+    await sports.get(NFL)  # the league's answer, live
     first = await sports.get(JETS)
-    assert source.fetched == [("team", False), ("league", False)]
+    assert source.fetched == [("league", False), ("team", False)]
     # Fresh while the league's answer is (60 s); the team's own answer until its next game needs it.
     assert first.fresh_for(clock.now) == 60 and first.live_from is not None
     source.answers["league"] = league_answer("4th Quarter", ("14", "3"))
@@ -222,7 +223,18 @@ async def test_a_teams_running_game_is_kept_fresh_by_its_leagues_search() -> Non
     source.answers["league"] = league_answer("Final", ("21", "3"))
     clock.now += 61
     assert score(await sports.get(JETS)) == ("final", [21, 3])
-    assert [kind for kind, _ in source.fetched] == ["team", "league", "league", "league"]
+    assert [kind for kind, _ in source.fetched] == ["league", "team", "league", "league"]
+
+
+async def test_a_team_asked_for_before_its_league_follows_it_from_its_next_search() -> None:
+    clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
+    sports = service(source, clock)
+    await sports.get(JETS)  # no league answer yet: the team's own is live (60 s); the league's is searched
+    for _ in range(3):
+        clock.now += 61
+        await sports.get(JETS)
+    # The team's second search saw the league's answer follow its game: from then on, the league's only.
+    assert [kind for kind, _ in source.fetched] == ["team", "league", "team", "league", "league", "league"]
 
 
 async def test_a_running_game_the_league_does_not_show_keeps_the_team_on_its_own_live_freshness() -> None:
@@ -238,11 +250,32 @@ async def test_a_running_game_the_league_does_not_show_keeps_the_team_on_its_own
 async def test_a_league_answer_that_stops_showing_the_game_sends_the_team_back_to_its_own_search() -> None:
     clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
     sports = service(source, clock)
+    await sports.get(NFL)
     await sports.get(JETS)
     source.answers["league"] = {"sports_results": {"games": []}}
     clock.now += 61
     result = await sports.get(JETS)
     assert source.fetched[2:] == [("league", True), ("team", True)]
+    assert result.live_from is None and result.fresh_for(clock.now) == 60
+
+
+async def test_a_team_kept_on_its_league_is_never_fresh_longer_than_live_when_the_league_fails() -> None:
+    clock, source = Clock(), ByKind(league_answer("3rd Quarter", ("7", "3")), TEAM_ANSWER)
+    sports = service(source, clock, stale_max=0)
+    await sports.get(NFL)
+    assert (await sports.get(JETS)).fresh_for(clock.now) == 60
+    clock.now += 61
+    source.answers["league"] = None  # type: ignore[assignment]
+
+    async def failing(lookup: Lookup, *, no_cache: bool = False) -> dict[str, Any]:
+        source.fetched.append((lookup.kind, no_cache))
+        if lookup.kind == "league":
+            raise UpstreamUnavailable("down")
+        return source.answers[lookup.kind]
+
+    source.fetch = failing  # type: ignore[method-assign]
+    result = await sports.get(JETS)  # no league answer at all: the team's own search, live freshness
+    assert source.fetched[2:] == [("league", False), ("team", True)]  # (the league's copy expired with it)
     assert result.live_from is None and result.fresh_for(clock.now) == 60
 
 

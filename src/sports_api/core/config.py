@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     )
     client_empty_searches_per_hour: int = Field(
         default=3,
-        ge=0,
+        ge=1,
         description="How many of one client's searches for names outside the catalogue may find "
         "nothing in a clock hour; past it, that client's further ones get 429 with Retry-After.",
     )

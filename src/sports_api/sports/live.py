@@ -19,20 +19,30 @@ from collections.abc import Callable
 from sports_api.sports.models import Document, Game
 
 OVER = frozenset({"final", "cancelled", "postponed"})
+# What a game's answer may lack in the league's copy and be taken from the team's: what does not
+# change while it is played (never its status, clock or scores).
+STEADY = ("competition", "league", "stage", "start_time", "start_date", "date", "time", "venue", "highlights")
 
 
 def same_game(a: Game, b: Game) -> bool:
+    """The same id; or, when only one answer has Google's id, the same catalogue teams on the same day."""
     if a.id == b.id:
         return True
+    if a.id.startswith("/") == b.id.startswith("/"):
+        return False  # two Knowledge Graph ids, or two digests of the same facts: different games
     ids_a, ids_b = {team.id for team in a.teams}, {team.id for team in b.teams}
     if None in ids_a or len(ids_a) < 2 or ids_a != ids_b:
         return False
-    return a.start_date is None or b.start_date is None or a.start_date == b.start_date
+    return a.start_date is not None and a.start_date == b.start_date
 
 
 def twin(game: Game, league: Document) -> Game | None:
-    """The league's copy of `game`, if the league's answer shows it."""
-    return next((other for other in league.games if same_game(game, other)), None)
+    """The league's copy of `game`, if the league's answer shows it, and only one such game."""
+    for other in league.games:
+        if other.id == game.id:
+            return other
+    found = [other for other in league.games if same_game(game, other)]
+    return found[0] if len(found) == 1 else None  # two (a doubleheader): not sure which
 
 
 def covered(team: Document, league: Document, running: Callable[[Game], bool]) -> bool:
@@ -51,9 +61,10 @@ def covered(team: Document, league: Document, running: Callable[[Game], bool]) -
 def follow(team: Document, league: Document, running: Callable[[Game], bool]) -> Document:
     """The team's answer with each running game as the league's (newer) answer shows it.
 
-    The league's copy wins for everything it states (status, clock, scores);
-    what only the team's answer knows (a venue, highlights) is kept, and so is
-    the team answer's id for the game, so that it stays stable between answers.
+    The league's copy wins for everything that changes during a game (status,
+    clock, scores); what does not change and only the team's answer states (a
+    venue, highlights, the start) is kept, and so is the team answer's id for
+    the game, so that it stays stable between answers.
     The caller passes a league answer fetched after the team's, never before.
     """
     games = []
@@ -64,7 +75,7 @@ def follow(team: Document, league: Document, running: Callable[[Game], bool]) ->
             continue
         kept = {
             name: value
-            for name in Game.model_fields
+            for name in STEADY
             if getattr(found, name) in (None, []) and (value := getattr(game, name)) not in (None, [])
         }
         games.append(found.model_copy(update={**kept, "id": game.id}))
