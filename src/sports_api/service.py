@@ -140,8 +140,8 @@ class SportsService:
         ctx = context.current()
         who = client or (ctx.client if ctx and ctx.client else "anonymous")
         result = await self._answer(lookup, who)
-        if self._follow and lookup.team is not None and lookup.league is not None:
-            result = await self._follow_league(lookup, lookup.league, result, who)
+        if (league := self._followed(lookup)) is not None:
+            result = await self._follow_league(lookup, league, result, who)
         if ctx:
             ctx.cache = result.cache
         return result
@@ -154,6 +154,10 @@ class SportsService:
         if result is None:
             result = await self._flight.run(key, lambda: self._refresh(lookup, key, known, who, after))
         return result
+
+    def _followed(self, lookup: Lookup) -> League | None:
+        """The league whose answer a catalogue team's running games are read from (`_follow_league`)."""
+        return lookup.league if self._follow and lookup.team is not None else None
 
     def _key(self, lookup: Lookup) -> str:
         return f"{CACHE_VERSION}:{self._source.name}:{lookup.key}"
@@ -310,11 +314,11 @@ class SportsService:
         """
         if not self._freshness.is_live(document, now):
             return self._freshness.seconds(document, now)
-        if self._follow and lookup.team is not None and lookup.league is not None:
+        if (followed := self._followed(lookup)) is not None:
             # The league's copy as it is, not a search under this team's lock: if it shows the game
             # running, the league's answer is being refreshed as a live one. Each request checks
             # again (`_follow_league`), with the league's answer made fresh first.
-            league = await self._store.get(self._key(Lookup.for_league(lookup.league)))
+            league = await self._store.get(self._key(Lookup.for_league(followed)))
             running = functools.partial(self._freshness.running, now=now)
             if (
                 league is not None

@@ -8,8 +8,9 @@ league's answer, and the team's own search is repeated only as often as its
 other games need (`SportsService`).
 
 A game is the same game in both answers when it has the same id (Google's
-Knowledge Graph id, or the digest of league, teams and day), or, failing
-that, the same two catalogue teams on the same local day.
+Knowledge Graph id, or the digest of league, teams and day), or, when only
+one of the answers has Google's id, the same two catalogue teams on the same
+known local day, and only one such game (a doubleheader is never guessed at).
 """
 
 from __future__ import annotations
