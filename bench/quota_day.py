@@ -55,11 +55,11 @@ import math
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sports_api import service as service_module
@@ -77,6 +77,7 @@ from sports_api.sports.teams import TeamCatalogue
 from sports_api.upstream import Lookup
 from sports_api.upstream.demo import DemoSource
 
+T = TypeVar("T")
 ZONE = ZoneInfo("America/New_York")
 DAY_START = datetime(2026, 11, 22, 0, 0, tzinfo=ZONE)  # a Sunday in November, midnight in New York
 START = DAY_START.timestamp()
@@ -428,17 +429,11 @@ async def _run_service(
         if monitor is not None and clock.now >= next_read:
             await monitor.refresh()
             next_read = clock.now + ACCOUNT_EVERY
-        billed = upstream.billed
-        tally.requests += 1
-        try:
-            result = await service.get(request.lookup, client=request.client)
-        except ServiceError as exc:
-            tally.count(exc.status)
-            _refused(tally, request, junk_times)
+        result = await _attempt(
+            tally, upstream, request, junk_times, service.get(request.lookup, request.client)
+        )
+        if result is None:
             continue
-        finally:
-            tally.hourly_billed[int((request.at - START) // 3600)] += upstream.billed - billed
-        tally.count(200)
         if result.cache == "stale":
             tally.stale += 1
         if live.service(request.lookup.key, result):
@@ -449,6 +444,24 @@ async def _run_service(
             made = upstream.data_time.get((key, entry.fetched_at), entry.fetched_at)
             tally.live_ages.append(clock.now - made + LATENCY)
     return tally, upstream
+
+
+async def _attempt(
+    tally: Tally, upstream: SimSerpApi, request: Request, junk_times: list[float], answer: Awaitable[T]
+) -> T | None:
+    """One request, tallied: its status, the searches it billed in its hour; None when refused."""
+    billed = upstream.billed
+    tally.requests += 1
+    try:
+        found = await answer
+    except ServiceError as exc:
+        tally.count(exc.status)
+        _refused(tally, request, junk_times)
+        return None
+    finally:
+        tally.hourly_billed[int((request.at - START) // 3600)] += upstream.billed - billed
+    tally.count(200)
+    return found
 
 
 def _refused(tally: Tally, request: Request, junk_times: list[float]) -> None:
@@ -470,17 +483,9 @@ async def _run_seed(
     junk_times = _junk_flowing(requests)
     for request in requests:
         clock.now = request.at
-        billed = upstream.billed
-        tally.requests += 1
-        try:
-            payload = await upstream.fetch(request.lookup)
-        except ServiceError as exc:
-            tally.count(exc.status)
-            _refused(tally, request, junk_times)
+        payload = await _attempt(tally, upstream, request, junk_times, upstream.fetch(request.lookup))
+        if payload is None:
             continue
-        finally:
-            tally.hourly_billed[int((request.at - START) // 3600)] += upstream.billed - billed
-        tally.count(200)
         made = upstream.data_time[(request.lookup.key, clock.now)]
         if live.payload(request.lookup, made, payload):
             tally.live_ages.append(clock.now - made + LATENCY)
