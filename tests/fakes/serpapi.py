@@ -226,27 +226,8 @@ class FakeSerpApi:
                     self.end_headers()
                 elif mode == "drip":
                     self._drip(behaviour)
-                elif mode == "rst":
-                    body = json.dumps(fake.payload_for(params.get("q", ""))).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body[:100])
-                    self.wfile.flush()
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.connection.close()
-                    self.close_connection = True
-                elif mode == "reset":
-                    body = json.dumps(fake.payload_for(params.get("q", ""))).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body[:100])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
+                elif mode in ("rst", "reset"):
+                    self._cut_short(fake.payload_for(params.get("q", "")), rst=mode == "rst")
                 else:
                     self._json(200, fake.payload_for(params.get("q", "")))
 
@@ -268,6 +249,22 @@ class FakeSerpApi:
                         sep = b"," if start + n < count else b""
                         self.wfile.write(b",".join([item] * n) + sep)
                     self.wfile.write(tail)
+                self.close_connection = True
+
+            def _cut_short(self, payload: dict, rst: bool) -> None:
+                """A 200 whose body stops after 100 bytes: the connection reset (RST), or shut down."""
+                body = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:100])
+                self.wfile.flush()
+                if rst:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                else:
+                    self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
 
             def _drip(self, behaviour: Behaviour) -> None:
