@@ -28,6 +28,24 @@ from sports_api.web.server import BoundedHttpToolsProtocol
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def real_clock(env: dict[str, str] | None = None) -> dict[str, str]:
+    """`env` (this process's by default) without libfaketime, for the servers a test starts.
+
+    `make test-calendar` runs the suite under libfaketime (LD_PRELOAD), which the
+    children inherit; redis-server and Chromium break under it. They run on the
+    real clock: Redis's expiries are relative, and a page is given the moment it
+    shows (`page.clock`). The app itself keeps the faked clock, as the tests do.
+    """
+    env = dict(os.environ if env is None else env)
+    preload = [lib for lib in env.get("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
+    env = {k: v for k, v in env.items() if not k.startswith(("FAKETIME", "DONT_FAKE_MONOTONIC"))}
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    else:
+        env.pop("LD_PRELOAD", None)
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -166,7 +184,7 @@ def moto_server(name: str, **environment: str) -> Iterator[Moto]:
             [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **environment},
+            env=real_clock({**os.environ, **environment}),
         )
         server = Moto(port)
         deadline = time.monotonic() + 30
@@ -220,7 +238,7 @@ class RedisProcess:
 
     def start(self) -> RedisProcess:
         options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen([self.binary, *options], stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen([self.binary, *options], stdout=subprocess.DEVNULL, env=real_clock())
         deadline = time.monotonic() + 10
         with self.client() as client:
             while True:

@@ -204,7 +204,7 @@ class SportsService:
 
     def readiness_problems(self) -> list[str]:
         """What keeps this service from answering new data for long: a plan with no searches left."""
-        account = self._budget.pacer.account
+        account = self._budget.pacer.current(self._clock())
         if self._source.metered and account is not None and account.plan_searches_left <= 0:
             read = datetime.fromtimestamp(account.read_at, UTC).isoformat(timespec="seconds")
             return [f"SerpAPI's plan has no searches left this month (Account API, {read})"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ from playwright.sync_api import (
 )
 
 from sports_api.sports.catalogue import LEAGUES
-from tests.servers import ROOT, ThreadServer
+from tests.servers import ROOT, ThreadServer, real_clock
 
 REPORTS = ROOT / "reports"
 # Debian's package first; the names other systems give the same browser after it.
@@ -61,7 +62,9 @@ def browser() -> Iterator[Browser]:
             pytest.fail(f"{reason} (CI must run this test)")
         pytest.skip(reason)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path)
+        # On the real clock even under `make test-calendar` (libfaketime breaks Chromium);
+        # each page is then given this process's moment (`open_page`).
+        launched = playwright.chromium.launch(executable_path=path, env=real_clock())
         yield launched
         launched.close()
 
@@ -120,6 +123,8 @@ def open_page(browser: Browser) -> Iterator[Callable[..., tuple[Page, Recorder]]
         context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
         contexts.append(context)
         recorder = Recorder(context, "127.0.0.1")
+        if real_clock() != dict(os.environ):  # this process runs on a faked clock: so does the page
+            context.clock.set_system_time(time.time())
         return recorder.watch(context.new_page()), recorder
 
     yield open_

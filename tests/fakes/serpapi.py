@@ -25,6 +25,8 @@ from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from sports_api.quota.pacing import hours_left
+
 NO_RESULTS = {"error": "Google hasn't returned any results for this query."}
 MODES = (
     "ok",  # a sports_results payload for the query
@@ -81,7 +83,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeSerpApi:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, plan_searches_left: int = 5000) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, plan_searches_left: int | None = None) -> None:
         self.behaviour = Behaviour()
         self.stats = Stats()
         self._lock = threading.Lock()
@@ -111,6 +113,8 @@ class FakeSerpApi:
 
     def _fresh_plan(self) -> AccountPlan:
         left = self._plan_searches_left
+        if left is None:  # sized from the moment of each reading: the same hours on any day
+            return AccountPlan()
         # A plan as large as asked, whose hourly limit is no tighter than the plan itself.
         return AccountPlan(
             plan_searches_left=left, searches_per_month=left, account_rate_limit_per_hour=max(1000, left)
@@ -322,11 +326,19 @@ def _absurd(payload: dict, digits: int) -> bytes:
 class AccountPlan:
     """What `/account.json` says, and which queries answer with a game in progress.
 
-    Successful searches (mode "ok") use the plan up as SerpAPI's would:
+    By default the plan is sized from the moment of each reading: what is
+    left is `hourly` searches for every hour left in the month (the pacer's
+    own count of them), so the service is paced at `hourly` an hour whatever
+    the day. A fixed plan's date-bound pace (5,000 searches are 62 an hour on
+    the 27th and 7 on the 1st) made tests pass on some days and fail on others.
+    A test that sets `plan_searches_left` gets that number as it is.
+
+    Successful searches (mode "ok") use a fixed plan up as SerpAPI's would:
     `plan_searches_left` goes down and `this_month_usage` up by one.
     """
 
-    plan_searches_left: int = 5000
+    plan_searches_left: int | None = None  # None: `hourly` for each hour left, at each reading
+    hourly: int = 1000
     searches_per_month: int = 5000
     this_month_usage: int = 0
     this_hour_searches: int = 0
@@ -344,19 +356,26 @@ class AccountPlan:
         if params.get("no_cache") == "true":
             self.no_cache.append(params.get("q", ""))
         if mode == "ok":
-            self.plan_searches_left = max(0, self.plan_searches_left - 1)
+            if self.plan_searches_left is not None:
+                self.plan_searches_left = max(0, self.plan_searches_left - 1)
             self.this_month_usage += 1
             self.this_hour_searches += 1
 
+    def left(self, now: float) -> int:
+        if self.plan_searches_left is not None:
+            return self.plan_searches_left
+        return round(self.hourly * hours_left(now))
+
     def body(self) -> dict:
+        left = self.left(time.time())
         return {
             "account_id": "fake",
             "api_key": "redacted",
             "plan_id": "fake",
             "searches_per_month": self.searches_per_month,
-            "plan_searches_left": self.plan_searches_left,
+            "plan_searches_left": left,
             "extra_credits": 0,
-            "total_searches_left": self.plan_searches_left,
+            "total_searches_left": left,
             "this_month_usage": self.this_month_usage,
             "this_hour_searches": self.this_hour_searches,
             "last_hour_searches": 0,
@@ -381,10 +400,17 @@ def live_payload(payload: dict, score: tuple[str, str] = ("1", "0")) -> dict:
 
 
 def starting_payload(payload: dict, at: float) -> dict:
-    """The payload with its first game scheduled for `at` (as Google prints it in New York)."""
+    """The payload's first game alone, scheduled for `at` (as Google prints it in New York).
+
+    Alone: the capture's other games are dated from the day it was taken ("today,
+    10:00 PM"), and one of them could start sooner than `at` at some hours.
+    """
     payload = copy.deepcopy(payload)
-    games = payload.get("sports_results", {}).get("games") or []
+    results = payload.get("sports_results", {})
+    results.pop("game_spotlight", None)
+    games = results.get("games") or []
     if games:
+        del games[1:]
         zone = ZoneInfo("America/New_York")
         local = datetime.fromtimestamp(at, zone)
         day = "today" if local.date() == datetime.now(zone).date() else "tomorrow"
@@ -402,7 +428,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8999)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument(
-        "--plan-searches-left", type=int, default=5000, help="what /account.json says is left (and the month)"
+        "--plan-searches-left",
+        type=int,
+        default=None,
+        help="what /account.json says is left (and the month); "
+        "by default 1,000 for each hour left in the month at each reading",
     )
     args = parser.parse_args()
     fake = FakeSerpApi(args.host, args.port, args.plan_searches_left)

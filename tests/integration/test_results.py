@@ -9,8 +9,10 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -49,6 +51,12 @@ def every_page(server: ThreadServer, path: str, **params: Any) -> list[dict[str,
             return games
 
 
+def _days_ahead(days: int) -> str:
+    """The day `days` from now in New York, as Google writes it there: "Sat, Nov 28"."""
+    day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=days)
+    return f"{day:%a}, {day:%b} {day.day}"
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
@@ -66,6 +74,8 @@ def test_results_accumulate_across_upstream_answers_and_outlast_a_restart(
     captured = copy.deepcopy(fake_serpapi._payloads[query])
     captured["sports_results"].pop("game_spotlight", None)
     box = captured["sports_results"]["games"]
+    for days, game in enumerate(box[2:], start=3):  # "Sat, Nov 28" is a real day only in some years
+        game["date"] = _days_ahead(days)
     first = copy.deepcopy(captured)
     first["sports_results"]["games"] = box[:2]  # Arsenal-Villa (FT), Liverpool-City (later today)
     second = copy.deepcopy(captured)
@@ -202,17 +212,28 @@ def test_favourites_round_trip(serve: Callable[..., ThreadServer], data_dir: Pat
         assert games.status_code == 200, games.text
         body = games.json()
         assert body["teams"] == ["kansas-city-chiefs", "manchester-united"] and body["unavailable"] == []
-        assert body["games"] and body["source"] == "demo" and body["cache"] in {"hit", "miss"}
+        assert body["source"] == "demo" and body["cache"] in {"hit", "miss"}
         for game in body["games"]:
             assert {t["id"] for t in game["teams"]} & {"kansas-city-chiefs", "manchester-united"}
-        finals = client.get(f"{base}/games", params={"status": "final"}).json()["games"]
-        assert all(game["status"] == "final" for game in finals)
 
         # Another caller has a list of its own.
         assert client.get(f"{base}/teams", headers={"X-Api-Key-Id": "other"}).json()["teams"] == []
         assert client.delete(f"{base}/teams/Chiefs").status_code == 204
         assert client.delete(f"{base}/teams/Chiefs").status_code == 204  # idempotent
         assert [t["id"] for t in client.get(f"{base}/teams").json()["teams"]] == ["manchester-united"]
+
+        # Teams the demo has games for at this instant, whatever it is: the games of both, merged.
+        followed = {_playing(client, server, "nba")} | {_playing(client, server, "serie-a")}
+        client.delete(f"{base}/teams/manchester-united")
+        for team in followed:
+            assert client.put(f"{base}/teams/{team}").status_code == 201
+        body = client.get(f"{base}/games").json()
+        assert set(body["teams"]) == followed and body["games"]
+        assert {t["id"] for game in body["games"] for t in game["teams"]} >= followed
+        for game in body["games"]:
+            assert {t["id"] for t in game["teams"]} & followed
+        finals = client.get(f"{base}/games", params={"status": "final"}).json()["games"]
+        assert finals and all(game["status"] == "final" for game in finals)
 
         for verb, path, status, kind in (
             ("PUT", "/teams/nobody-fc", 404, "unknown-team"),
@@ -224,6 +245,12 @@ def test_favourites_round_trip(serve: Callable[..., ThreadServer], data_dir: Pat
             answer = client.request(verb, base + path)
             assert answer.status_code == status, (verb, path, answer.text)
             assert answer.json()["type"] == f"urn:sports-api:problem:{kind}"
+
+
+def _playing(client: httpx.Client, server: ThreadServer, league: str) -> str:
+    """A catalogue team in the league's latest final: it has a result in the demo now."""
+    games = client.get(f"{server.url}/v1/leagues/{league}/games", params={"status": "final"}).json()["games"]
+    return games[-1]["teams"][0]["id"]
 
 
 @pytest.mark.parametrize(

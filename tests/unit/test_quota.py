@@ -109,6 +109,27 @@ def test_without_a_reading_the_pacer_uses_the_cap() -> None:
     assert pacer.allowance(MID_NOVEMBER) == 10
 
 
+@pytest.mark.parametrize(
+    ("last_read", "turned"),
+    [
+        ("2026-11-30T23:59:30+00:00", "2026-12-01T00:00:10+00:00"),  # a month's turn
+        ("2026-12-31T23:58:00+00:00", "2027-01-01T00:03:00+00:00"),  # the year's turn
+        ("2028-02-29T23:59:59+00:00", "2028-03-01T00:00:00+00:00"),  # after Feb 29
+    ],
+)
+def test_a_reading_from_last_month_does_not_pace_the_new_one(last_read: str, turned: str) -> None:
+    read_at, now = (datetime.fromisoformat(t).timestamp() for t in (last_read, turned))
+    pacer = Pacer(cap=60)
+    pacer.update(Account(plan_searches_left=30, read_at=read_at))  # 30 left for the month's last hour
+    assert pacer.allowance(read_at) == 30 and pacer.rate(read_at) == 30
+    # The plan renewed at the turn: 30 over a new month would be one search a day. The cap
+    # applies, as before any reading, until the next one.
+    assert pacer.current(now) is None
+    assert pacer.allowance(now) == 60 and pacer.rate(now) is None
+    pacer.update(Account(plan_searches_left=7440, read_at=now))
+    assert pacer.current(now) is not None and pacer.allowance(now) == 10
+
+
 # ---- the Account API's answer ----------------------------------------------------------------
 
 

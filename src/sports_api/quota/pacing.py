@@ -52,12 +52,15 @@ def month_bounds(now: float) -> tuple[float, float]:
     return start.timestamp(), end.timestamp()
 
 
+def hours_left(now: float) -> float:
+    """The clock hours left in the month (UTC) at `now`, the one under way included."""
+    _, end = month_bounds(now)
+    return max(1.0, (end - (now - now % HOUR)) / HOUR)
+
+
 def hourly_rate(left: int, now: float) -> float:
     """Searches an hour that spend `left` evenly over the rest of the month, this hour included."""
-    _, end = month_bounds(now)
-    hour_start = now - now % HOUR
-    hours_left = max(1.0, (end - hour_start) / HOUR)
-    return max(0, left) / hours_left
+    return max(0, left) / hours_left(now)
 
 
 def plan_allowance(left: int, now: float, cap: int, rate_limit: int | None = None) -> int:
@@ -99,7 +102,12 @@ def live_stretch(spent: int, allowance: int) -> float:
 
 
 class Pacer:
-    """The hour's allowance from the latest Account API reading, or the configured cap without one."""
+    """The hour's allowance from this month's latest Account API reading, or the configured cap without one.
+
+    A reading taken before the month turned says nothing of the new month's
+    plan (its searches came back at the turn), so until the next reading the
+    cap applies, as before the first.
+    """
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
@@ -108,13 +116,20 @@ class Pacer:
     def update(self, account: Account) -> None:
         self.account = account
 
+    def current(self, now: float) -> Account | None:
+        """The latest reading, if it was taken in the month of `now`."""
+        account = self.account
+        if account is None or account.read_at < month_bounds(now)[0]:
+            return None
+        return account
+
     def allowance(self, now: float) -> int:
-        if self.account is None:
+        account = self.current(now)
+        if account is None:
             return self.cap
-        return plan_allowance(
-            self.account.plan_searches_left, now, self.cap, self.account.account_rate_limit_per_hour
-        )
+        return plan_allowance(account.plan_searches_left, now, self.cap, account.account_rate_limit_per_hour)
 
     def rate(self, now: float) -> float | None:
-        """The month's even rate, searches an hour; None without a reading."""
-        return None if self.account is None else hourly_rate(self.account.plan_searches_left, now)
+        """The month's even rate, searches an hour; None without a reading of this month."""
+        account = self.current(now)
+        return None if account is None else hourly_rate(account.plan_searches_left, now)
