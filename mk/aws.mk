@@ -5,9 +5,9 @@
 
 OPS_VARIABLES := ENV REGION PROFILE PROJECT ARCH \
 	IMAGE_URI ALERT_EMAIL GITHUB_REPO GITHUB_BRANCH CONNECTION_ARN CFN_MODE CONFIRM \
-	FORMAT RESTART API_URL API_KEY SMOKE_WAIT RELEASE_TEST \
+	FORMAT RESTART API_URL API_KEY SMOKE_WAIT RELEASE_TEST LEAGUE CAPTURE \
 	FOLLOW SINCE FILTER LEVEL REQUEST_ID TASK
-OPS_TARGETS := deploy-stack delete-stack outputs put-secret smoke logs status help
+OPS_TARGETS := deploy-stack delete-stack outputs put-secret smoke contract captures logs status help
 
 # Each variable reaches the tool as OPS_<NAME> (the default of its --name option),
 # when set on the command line or in the environment, as typed: Make would
@@ -39,6 +39,15 @@ put-secret: venv ## Store the SerpAPI key (16-256 letters, digits, - or _): hidd
 # (the pipeline's smoke stage); without them it reads the api stack with boto3.
 smoke: ## Call the deployed API: /health, live data ("source": "serpapi"), 404, 403 without key
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m ops smoke
+
+# The runtime set only (what the service itself runs on): the pipeline's contract
+# stage installs no test tools. SERPAPI_API_KEY and the service's SERPAPI_* settings
+# come from the environment.
+contract: run-venv ## One real SerpAPI search held to the service's contract; keeps the answer (LEAGUE= CAPTURE=)
+	@PYTHONPATH=src $(RUN_VENV)/bin/python -m ops contract
+
+captures: venv ## Turn a contract run's answer into a test fixture in tests/captures/ (CAPTURE=dir or zip)
+	@$(OPS) captures
 
 logs: venv ## Follow the service's logs (FOLLOW=0 SINCE=10m FILTER= LEVEL=ERROR REQUEST_ID= TASK= FORMAT=json)
 	@$(OPS) logs

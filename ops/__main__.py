@@ -127,6 +127,25 @@ COMMANDS: dict[str, tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]]
             ),
         ],
     ),
+    "contract": (
+        "make contract [LEAGUE=premier-league] [CAPTURE=contract-answer]",
+        "One real SerpAPI search (SERPAPI_API_KEY) for a league, held to what the service promises.",
+        "The service's own client and normaliser read the answer: games with ids, statuses from the "
+        "set, start times on scheduled games, both teams of the league's games in the catalogue, a "
+        "table that parses. Keeps the raw answer, the key scrubbed, in CAPTURE/; exit status 1 when "
+        "the answer breaks the contract. The pipeline's contract stage and its daily run call it.",
+        [
+            ("LEAGUE", "the catalogue league to search for (default premier-league)", {}),
+            ("CAPTURE", "where the answer and the report go (default contract-answer)", {}),
+        ],
+    ),
+    "captures": (
+        "make captures CAPTURE=<directory or artifact zip>",
+        "Turn a contract run's kept answer into a test fixture under tests/captures/.",
+        "tests/unit/test_captures.py reads every fixture through the contract check at the instant "
+        "it was searched: a drifted answer fails there until the normaliser reads its shape.",
+        [("CAPTURE", "a contract run's directory, or its build artifact (zip)", {})],
+    ),
     "logs": (
         "make logs [FOLLOW=0] [SINCE=10m] [FILTER=...] [LEVEL=WARN] [REQUEST_ID=...] [TASK=...]",
         "Follow or read the service's log group (CloudWatch FilterLogEvents).",
@@ -219,6 +238,8 @@ RUNS = {
     "outputs": "deploy:print_outputs",
     "put-secret": "secret:put_secret",
     "smoke": "smoke:smoke",
+    "contract": "contract:contract",
+    "captures": "contract:captures",
     "logs": "logs:logs",
     "status": "status:status",
     "settings": "__main__:show_settings",

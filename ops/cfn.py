@@ -1,5 +1,8 @@
 """CloudFormation through boto3's waiters: change sets, creates, updates, deletes, failure reports.
 
+Templates go inline (TemplateBody) or, uploaded first, by TemplateURL: the same
+choice aws-cli's `cloudformation deploy` makes with `--s3-bucket`.
+
 The waiting is botocore's (`stack_create_complete`, `change_set_create_complete`,
 ...). While a waiter polls, a handler on its DescribeStacks calls prints the
 stack's new events, so a long deploy shows its progress as it happens.
@@ -130,8 +133,19 @@ class Stacks:
 
     # -- deploying -------------------------------------------------------------------------
 
-    def deploy(self, name: str, body: str, parameters: list[dict[str, Any]], tags: dict[str, str]) -> str:
-        """Create or update the stack; returns 'created', 'updated' or 'unchanged'. Raises StackFailed."""
+    def deploy(
+        self,
+        name: str,
+        body: str,
+        parameters: list[dict[str, Any]],
+        tags: dict[str, str],
+        url: str | None = None,
+    ) -> str:
+        """Create or update the stack; returns 'created', 'updated' or 'unchanged'. Raises StackFailed.
+
+        With `url` (the template uploaded to S3: ops/upload.py) CloudFormation reads it
+        from there, as TemplateURL; otherwise `body` goes inline, as TemplateBody.
+        """
         stack = self.settle(name)
         if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
             self.out(f"  {name} is ROLLBACK_COMPLETE (its creation failed): deleting it to create it again")
@@ -147,7 +161,7 @@ class Stacks:
             parameters = [p for p in parameters if not p.get("UsePreviousValue")]
         args = {
             "StackName": name,
-            "TemplateBody": body,
+            **({"TemplateURL": url} if url else {"TemplateBody": body}),
             "Parameters": parameters,
             "Capabilities": CAPABILITIES,
             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],

@@ -1,4 +1,8 @@
-"""`make deploy-stack` and `make outputs`."""
+"""`make deploy-stack` and `make outputs`.
+
+The network and platform stacks go inline; every later one by TemplateURL from
+the platform stack's template bucket (ops/stacks.py INLINE, ops/upload.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from .cfn import StackFailed, Stacks
 from .settings import Settings
 from .stacks import ORDER, plan
 from .ui import Painter, paint_for
+from .upload import TemplateStore
 
 NOT_DEPLOYED = ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE", "DELETE_COMPLETE")
 
@@ -58,10 +63,16 @@ def deploy(settings: Settings) -> int:
         raise OpsError("cannot deploy, parameters missing:\n  " + "\n  ".join(missing))
 
     tags = {"Project": settings.project, "Environment": settings.env}
+    store: TemplateStore | None = None
     for p in plans:
-        print(paint(f"{p.name}", "bold") + f"  ({p.path.name})")
+        url = None
+        if not p.inline:  # the platform stack, deployed before it, holds the bucket
+            store = store or template_store(settings)
+            url = store.upload(p.name, p.body)
+        how_sent = f"by URL from s3://{store.bucket}" if url and store else "inline"
+        print(paint(f"{p.name}", "bold") + f"  ({p.path.name}, {how_sent})")
         try:
-            result = stacks.deploy(p.name, p.body, p.parameters, tags)
+            result = stacks.deploy(p.name, p.body, p.parameters, tags, url=url)
         except StackFailed as exc:
             print(paint(str(exc), "red"), file=sys.stderr)
             raise OpsError(f"deploy-stack stopped at {p.name}; the stacks before it are deployed") from None
@@ -75,6 +86,17 @@ def deploy(settings: Settings) -> int:
     print()
     print_outputs(settings, paint)
     return 0
+
+
+def template_store(settings: Settings) -> TemplateStore:
+    """Where the later stacks' templates go: the platform stack's bucket."""
+    bucket = settings.outputs("platform").get("TemplateBucketName")
+    if not bucket:
+        raise OpsError(
+            f"{settings.stack_name('platform')} has no TemplateBucketName output: "
+            "deploy its current template (make deploy-stack does, before the others)"
+        )
+    return TemplateStore(settings.client("s3"), bucket, settings.region)
 
 
 # -- outputs -------------------------------------------------------------------------------------

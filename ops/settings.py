@@ -47,6 +47,9 @@ class Settings:
     api_key: str | None = None
     smoke_wait: float = 300.0
     release_test: bool = False  # X-Release-Test: 1, the new revision through the test listener rule
+    # contract, captures
+    league: str = "premier-league"  # the catalogue league the contract check searches for
+    capture: str = "contract-answer"  # where `contract` keeps the answer; what `captures` reads
     # logs
     follow: bool | None = None
     since: str | None = None

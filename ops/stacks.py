@@ -21,6 +21,7 @@ import yaml
 
 from . import OpsError
 from .settings import ARCHITECTURES, Settings, machine_arch
+from .upload import MAX_TEMPLATE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "cloudformation"
@@ -28,8 +29,11 @@ TEMPLATES = ROOT / "cloudformation"
 # Deploy order; delete-stack walks it backwards.
 ORDER = ("network", "platform", "api", "monitoring", "pipeline", "service")
 
-# CloudFormation's limit for TemplateBody; larger templates would need an S3 upload.
+# CloudFormation's limit for TemplateBody. The stacks deployed before the platform
+# stack's template bucket exists go inline and must fit it; every later one is
+# uploaded there and sent by TemplateURL (ops/upload.py, up to MAX_TEMPLATE_URL).
 MAX_TEMPLATE_BODY = 51_200
+INLINE = frozenset({"network", "platform"})
 
 
 # -- reading templates (CloudFormation YAML has its own tags) ----------------------------------
@@ -126,6 +130,7 @@ class Plan:
     body: str
     parameters: list[dict[str, Any]]
     missing: list[str]  # messages: required parameters nobody supplies
+    inline: bool = True  # TemplateBody; False: uploaded, then sent by TemplateURL
 
     @property
     def values(self) -> dict[str, str]:
@@ -174,14 +179,22 @@ def plan(key: str, settings: Settings, existing: Mapping[str, str] | None, path:
     if not path.exists():
         raise OpsError(f"no template {path}")
     body = path.read_text()
-    if len(body.encode()) > MAX_TEMPLATE_BODY:
-        raise OpsError(
-            f"{path} is {len(body.encode())} bytes, over CloudFormation's {MAX_TEMPLATE_BODY} "
-            "for an inline template: shorten it or split the stack"
-        )
     if settings.endpoint:
         from .emulator import adapt_template
 
         body = adapt_template(load_template(path))
+    check_size(key, path, body)
     parameters, missing = resolve_parameters(key, load_template(path, raw=True), settings, existing, path)
-    return Plan(settings.stack_name(key), path, body, parameters, missing)
+    return Plan(settings.stack_name(key), path, body, parameters, missing, inline=key in INLINE)
+
+
+def check_size(key: str, path: Path, body: str) -> None:
+    """Refuse a template CloudFormation would refuse, the way `make deploy-stack` sends it."""
+    size = len(body.encode())
+    if key in INLINE and size > MAX_TEMPLATE_BODY:
+        raise OpsError(
+            f"{path} is {size} bytes, over CloudFormation's {MAX_TEMPLATE_BODY} for an inline "
+            "template: it is deployed before the template bucket exists, so shorten it or split the stack"
+        )
+    if size > MAX_TEMPLATE_URL:
+        raise OpsError(f"{path} is {size} bytes, over CloudFormation's {MAX_TEMPLATE_URL} from S3")

@@ -2,8 +2,8 @@
 
 What the stacks cannot delete themselves is removed here: the images in the
 ECR repository and the artifact bucket's object versions (before their
-stacks), the artifact bucket itself (kept by its stack so a stack deletion
-never fails on it), the archive table (kept by the service stack, with
+stacks), the artifact and template buckets themselves (kept by their stacks
+so a stack deletion never fails on them), the archive table (kept by the service stack, with
 deletion protection, so no stack update or deletion loses it; its fixed
 name would make the next deploy fail), and the log groups AWS creates for
 the environment (API Gateway's execution logs, Container Insights'
@@ -55,12 +55,28 @@ def _repositories(settings: Settings, known: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def _buckets(settings: Settings, known: dict[str, str]) -> list[str]:
-    """The artifact bucket by its output, or by the name CloudFormation gives it (a second run)."""
-    generated = f"{settings.prefix}-pipeline-artifactbucket-"
+# The buckets stacks keep when deleted: output that names each, and the start of the
+# name CloudFormation gives it (how a second run finds it once the stack is gone).
+_KEPT_BUCKETS = {
+    "artifact bucket": ("ArtifactBucketName", "pipeline-artifactbucket-"),
+    "template bucket": ("TemplateBucketName", "platform-templatebucket-"),
+}
+
+
+def _kind_of(settings: Settings, known: dict[str, str], name: str) -> str | None:
+    """Which kept bucket a bucket name is, if any."""
+    for label, (output, generated) in _KEPT_BUCKETS.items():
+        if name == known.get(output) or name.startswith(f"{settings.prefix}-{generated}"):
+            return label
+    return None
+
+
+def _buckets(settings: Settings, known: dict[str, str], kind: str | None = None) -> list[str]:
+    """The kept buckets (of one kind, or all) by their outputs, or by their generated names."""
     pages = settings.client("s3").get_paginator("list_buckets").paginate()
     names = {b["Name"] for page in pages for b in page.get("Buckets", [])}
-    return sorted(n for n in names if n == known.get("ArtifactBucketName") or n.startswith(generated))
+    found = {name: _kind_of(settings, known, name) for name in names}
+    return sorted(name for name, label in found.items() if label and kind in (None, label))
 
 
 def _archive_table(settings: Settings) -> str | None:
@@ -159,7 +175,7 @@ def delete(settings: Settings) -> int:
                 count = empty_repository(settings, repository)
                 print(f"  emptied ECR repository {repository} ({count} images)")
         if key == "pipeline":
-            for bucket in _buckets(settings, known):
+            for bucket in _buckets(settings, known, "artifact bucket"):
                 count = empty_bucket(settings, bucket)
                 print(f"  emptied artifact bucket {bucket} ({count} object versions)")
         if settings.endpoint:
@@ -178,9 +194,10 @@ def delete(settings: Settings) -> int:
 
     if failed is None:
         for bucket in _buckets(settings, known):
+            kind = _kind_of(settings, known, bucket)
             empty_bucket(settings, bucket)
             settings.client("s3").delete_bucket(Bucket=bucket)
-            print(f"deleted the retained artifact bucket {bucket}")
+            print(f"deleted the retained {kind} {bucket}")
         table = _archive_table(settings)
         if table is not None:
             delete_archive_table(settings, table)

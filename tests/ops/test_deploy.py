@@ -102,7 +102,8 @@ def test_two_environments_deploy_side_by_side_redeploy_unchanged_and_delete_to_n
     assert set(dev["AWS::EC2::VPC"]).isdisjoint(staging["AWS::EC2::VPC"])
 
     # What delete-stack must clear first: an image, and versioned artifacts.
-    repository, bucket = dev["AWS::ECR::Repository"][0], dev["AWS::S3::Bucket"][0]
+    repository = dev["AWS::ECR::Repository"][0]
+    (bucket,) = [b for b in dev["AWS::S3::Bucket"] if "-pipeline-artifactbucket-" in b]
     manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
     ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag="0123abc")
     s3.put_bucket_versioning(

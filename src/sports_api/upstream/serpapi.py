@@ -29,7 +29,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
@@ -76,9 +76,19 @@ class SerpApiSource:
     metered = True
 
     def __init__(
-        self, api_key: str, base_url: str, timeout: float, location: str, max_concurrency: int = 16
+        self,
+        api_key: str,
+        base_url: str,
+        timeout: float,
+        location: str,
+        max_concurrency: int = 16,
+        on_answer: Callable[[bytes], None] | None = None,
     ) -> None:
+        """`on_answer` sees each 200 answer's raw body before it is parsed: the contract
+        check (ops/contract.py) keeps the whole answer, of which `fetch` returns the part
+        the service reads."""
         self._api_key = api_key
+        self._on_answer = on_answer
         self._location = location
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
@@ -166,6 +176,8 @@ class SerpApiSource:
                 # An error answer's body is not read: the status says it all.
                 return self._read(status, headers, b"")
             body = self._body(response, deadline)
+        if self._on_answer is not None:
+            self._on_answer(body)
         return self._read(status, headers, body)
 
     def _unreachable(self, exc: Exception) -> UpstreamUnavailable:
