@@ -32,9 +32,10 @@ def real_clock(env: dict[str, str] | None = None) -> dict[str, str]:
     """`env` (this process's by default) without libfaketime, for the servers a test starts.
 
     `make test-calendar` runs the suite under libfaketime (LD_PRELOAD), which the
-    children inherit; redis-server and Chromium break under it. They run on the
-    real clock: Redis's expiries are relative, and a page is given the moment it
-    shows (`page.clock`). The app itself keeps the faked clock, as the tests do.
+    children inherit; redis-server and Chromium break under it, and schemathesis
+    (Hypothesis's timing) hangs. They run on the real clock: Redis's expiries are
+    relative, and a page is given the moment it shows (`page.clock`). The app
+    itself keeps the faked clock, as the tests do.
     """
     env = dict(os.environ if env is None else env)
     preload = [lib for lib in env.get("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
