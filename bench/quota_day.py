@@ -593,7 +593,7 @@ def checks(policies: dict[str, dict[str, Any]]) -> dict[str, bool]:
 
 
 def table(result: dict[str, Any]) -> str:
-    """The quota-day results as Markdown, for stdout, bench/report.py and the README."""
+    """The quota-day results as Markdown, for stdout, bench/report.py and docs/quota.md."""
     lines = [
         f"Quota day (`python -m bench.quota_day`): {result['requests']:,} requests over 24 virtual hours "
         f"of {result['day'][:10]} (New York; seed {result['seed']}), SerpAPI down 10 min from "

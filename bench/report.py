@@ -1,4 +1,4 @@
-"""The results as a Markdown table and a few sentences, for stdout and the README."""
+"""The results as a Markdown table and a few sentences, for stdout and docs/performance.md."""
 
 from __future__ import annotations
 

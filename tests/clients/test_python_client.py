@@ -30,9 +30,9 @@ from tests.servers import _APP_VARIABLES, ROOT, ThreadServer
 TOOL_VENV = ROOT / ".tools" / "openapi-python-client"
 CONFIG = ROOT / "clients" / "openapi-python-client.yaml"
 PACKAGE = "sports_api_client"
-# The README's "Use it from code" section: the code block after this marker runs here.
-README = ROOT / "README.md"
-SECTION = "## Use it from code"
+# The docs' "Use it from code" page (docs/clients.md): the first python block after its title runs here.
+README = ROOT / "docs" / "clients.md"
+SECTION = "# Use it from code"
 
 # The generated modules, one per operation id, by tag.
 EXPECTED_MODULES = {
@@ -170,9 +170,9 @@ def test_the_api_key_goes_in_the_x_api_key_header(generated: Path, server: Threa
 
 def _documented_block() -> str:
     section = README.read_text().split(SECTION, 1)
-    assert len(section) == 2, f"no {SECTION!r} section in README.md"
+    assert len(section) == 2, f"no {SECTION!r} section in {README.relative_to(ROOT)}"
     found = re.search(r"```python\n(.*?)```", section[1], re.DOTALL)
-    assert found, f"README.md: no python block under {SECTION!r}"
+    assert found, f"{README.relative_to(ROOT)}: no python block under {SECTION!r}"
     return found.group(1)
 
 
