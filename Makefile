@@ -81,19 +81,31 @@ run: run-venv ## Serve on http://$(HOST):$(PORT) (demo data without SERPAPI_API_
 	HOST=$(HOST) PORT=$(PORT) PYTHONPATH=src $(RUN_VENV)/bin/python -m sports_api
 
 .PHONY: system-packages
-system-packages: ## Install the system packages the tests use (redis-server, or valkey on Amazon Linux)
-	scripts/need-packages 'redis-server|valkey-server=redis-server,valkey' $(if $(shell command -v apt-get),'chromium|chromium-browser|google-chrome|google-chrome-stable=chromium')
+system-packages: ## Install the system packages the tests use (redis-server, or valkey on Amazon Linux; chromium and faketime on Debian)
+	scripts/need-packages 'redis-server|valkey-server=redis-server,valkey' $(if $(shell command -v apt-get),'chromium|chromium-browser|google-chrome|google-chrome-stable=chromium' 'faketime=faketime')
 
+# A run of the whole suite (no PYTEST_ARGS) that passes leaves reports/suite.json,
+# naming the tree it ran on: make ci-local reuses that run (scripts/suite-stamp).
 .PHONY: test
 test: venv tools system-packages ## Run the whole test suite (junit report in reports/)
 	mkdir -p reports
+	rm -f reports/suite.json
 	$(BIN)/python -m pytest --junitxml=reports/junit.xml $(PYTEST_ARGS)
+	$(if $(strip $(PYTEST_ARGS)),,$(BIN)/python scripts/suite-stamp write)
+
+# The Build stage lints here and tests in the test image (make test-in-container):
+# its host needs the lint tools and the image, not Chromium or Redis.
+# The time-sensitive tests at named instants (a month's turn, DST, the year's turn,
+# Feb 29) under libfaketime: scripts/test-calendar lists them.
+.PHONY: test-calendar
+test-calendar: venv system-packages ## Run the time-sensitive tests at named instants under faketime (reports/calendar/)
+	$(BIN)/python scripts/test-calendar $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 .PHONY: ci-install
-ci-install: venv tools system-packages ## Everything the pipeline's build needs (CodeBuild's install phase)
+ci-install: venv test-image ## Everything the pipeline's build needs (CodeBuild's install phase)
 
 .PHONY: ci-local
-ci-local: venv ## Run buildspec.yml's phases here, in order: test, lint, build the image, push nothing
+ci-local: venv ## Run buildspec.yml's phases here, in order; reuses a passing suite on this tree (REUSE_TESTS=0: run it)
 	$(BIN)/python scripts/ci-local
 
 .PHONY: lint
@@ -118,7 +130,7 @@ include $(wildcard mk/*.mk)
 
 # `##@ <group>` lines in a makefile start a group; a file's targets before one are run/test.
 # Groups not listed here print after these.
-HELP_GROUPS := run/test image AWS operate
+HELP_GROUPS := run/test image AWS operate docs
 
 .PHONY: help
 help: ## This list by group, then the settings as they resolve here

@@ -73,8 +73,11 @@ def test_make_help_groups_the_targets_and_resolves_the_settings(moto: Moto) -> N
     assert result.returncode == 0, result.stderr
     out = result.stdout
     groups = [line for line in out.splitlines() if line and not line.startswith(" ")]
-    assert groups == ["run/test:", "image:", "AWS:", "operate:", "settings (override with make VAR=value):"]
+    assert groups == [
+        "run/test:", "image:", "AWS:", "operate:", "docs:", "settings (override with make VAR=value):"
+    ]  # fmt: skip
     operate = out.split("operate:\n", 1)[1].split("\n\n", 1)[0]
-    assert [line.split()[0] for line in operate.splitlines()] == ["smoke", "logs", "status"]
+    operated = [line.split()[0] for line in operate.splitlines()]
+    assert operated == ["smoke", "contract", "captures", "logs", "status"]
     assert "  ENV                staging" in out and "  REGION             eu-west-1" in out
     assert f"  AWS_ENDPOINT_URL   {moto.url}" in out
