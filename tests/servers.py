@@ -34,8 +34,9 @@ def real_clock(env: dict[str, str] | None = None) -> dict[str, str]:
     `make test-calendar` runs the suite under libfaketime (LD_PRELOAD), which the
     children inherit; redis-server and Chromium break under it, and schemathesis
     (Hypothesis's timing) hangs. They run on the real clock: Redis's expiries are
-    relative, and a page is given the moment it shows (`page.clock`). The app
-    itself keeps the faked clock, as the tests do.
+    relative, and a page is given the moment it shows (`page.clock`). The app and
+    moto_server keep the faked clock, as the tests do: moto, like AWS, judges the
+    timestamps the tools send by its own.
     """
     env = dict(os.environ if env is None else env)
     preload = [lib for lib in env.get("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
@@ -185,7 +186,9 @@ def moto_server(name: str, **environment: str) -> Iterator[Moto]:
             [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=real_clock({**os.environ, **environment}),
+            # On the suite's clock, faked or not: CloudWatch Logs refuses events dated
+            # more than 14 days from the server's now, and the tools date theirs.
+            env={**os.environ, **environment},
         )
         server = Moto(port)
         deadline = time.monotonic() + 30
