@@ -8,9 +8,9 @@ against a simulated SerpAPI. Every policy gets the same requests at the same
 virtual moments.
 
 The simulated SerpAPI (`SimSerpApi`) answers from the demo generator
-(`upstream/demo.py`), with a Sunday's schedule instead of its every-four-hours
-one (`SundaySource`: NFL at 1 pm, 4:25 pm and 8:20 pm New York time, European
-soccer in the morning, NBA and NHL at night, no MLB in November). It behaves
+(`upstream/demo/`), whose season calendar plays a real Sunday in November:
+NFL at 1:00, 4:05, 4:25 and 8:20 pm New York time, European soccer in the
+morning, NBA and NHL at night, no MLB or MLS (out of season). It behaves
 as SerpAPI's documentation says (bench/README's sources): a search repeated
 with the same parameters within an hour is answered from SerpAPI's own cache,
 free and as old as the first answer; `no_cache=true` buys a fresh, billed
@@ -57,7 +57,7 @@ import sys
 import time
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -71,7 +71,7 @@ from sports_api.quota.cooldown import Cooldown
 from sports_api.quota.freshness import Freshness
 from sports_api.quota.pacing import Account, Pacer
 from sports_api.service import SportsService
-from sports_api.sports.catalogue import LEAGUES, League
+from sports_api.sports.catalogue import LEAGUES
 from sports_api.sports.normalize import Reading, normalize
 from sports_api.sports.teams import TeamCatalogue
 from sports_api.upstream import Lookup
@@ -124,23 +124,6 @@ VARIANTS = (
     ),
 )
 
-# Kick-offs on the simulated Sunday, New York time (hours), per league.
-SUNDAY: dict[str, tuple[float, ...]] = {
-    "nfl": (13.0, 13.0, 13.0, 16.42, 16.42, 20.33),
-    "nba": (15.5, 18.0, 19.0, 21.5),
-    "nhl": (17.0, 19.0, 19.5),
-    "mlb": (),
-    "mls": (15.0, 20.0),
-    "premier-league": (9.0, 11.5),
-    "serie-a": (6.5, 9.0, 12.0, 14.75),
-    "la-liga": (8.0, 10.25, 12.5, 15.0),
-    "bundesliga": (9.5, 11.5),
-    "ligue-1": (9.0, 11.25, 14.75),
-    "champions-league": (),
-}
-# Hours of the days around it with games (yesterday's finals, the week's next games).
-AROUND = {-1: (13.0, 19.0), 2: (19.0,), 3: (20.0,)}
-
 # Requests per hour of the day (New York), relative.
 PROFILE = (2, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 10, 10, 10, 11, 12, 14, 16, 18, 18, 16, 10, 5)
 MIX = {"league": 0.55, "team": 0.37, "junk": 0.08}
@@ -173,7 +156,7 @@ class _Teams:
 
 
 class SundaySource(DemoSource):
-    """The demo generator with the simulated Sunday's schedule instead of a game every four hours.
+    """The demo generator on the simulated Sunday, its payloads shared by the policies.
 
     A payload is made once per query and virtual minute (the demo's scores and
     clocks move by the minute) and shared by the policies, which ask for the
@@ -189,20 +172,6 @@ class SundaySource(DemoSource):
         if key not in self._made:
             self._made[key] = await super().fetch(lookup, no_cache=no_cache)
         return self._made[key]
-
-    def _all_games(self, league: League, now: float) -> list[dict[str, Any]]:
-        index = LEAGUES.index(league)
-        games = []
-        days = [
-            (0, SUNDAY[league.slug]),
-            *((day, hours) for day, hours in AROUND.items() if SUNDAY[league.slug]),
-        ]
-        for day, hours in days:
-            for n, hour in enumerate(hours):
-                start = (DAY_START + timedelta(days=day, hours=hour)).timestamp()
-                slot = 1000 * (day + 10) + 10 * index + n
-                games.append(self._game(league, slot, start, now))
-        return games
 
 
 @dataclass

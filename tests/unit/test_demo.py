@@ -25,11 +25,13 @@ async def read(lookup: Lookup, at: datetime) -> Document:
     return normalize(payload, Reading(at, ZONE, TEAMS, lookup.league))
 
 
-MOMENTS = [START + timedelta(minutes=23 * step) for step in range(64)]  # a day, at odd minutes
+# 64 moments across a year, at odd minutes; tests/unit/test_demo_world.py judges the world at its own.
+MOMENTS = [START + timedelta(days=5.7 * step, minutes=23 * step) for step in range(64)]
+SUNDAY = datetime(2026, 12, 6, 17, 55, tzinfo=UTC)  # five minutes before the NFL's 1:00 PM games
 
 
-@pytest.mark.parametrize("at", MOMENTS, ids=lambda at: at.strftime("%H%M"))
-async def test_at_any_moment_some_game_is_in_progress(at: datetime) -> None:
+@pytest.mark.parametrize("at", MOMENTS, ids=lambda at: at.strftime("%Y%m%d-%H%M"))
+async def test_every_game_reads_back_whole_at_any_moment(at: datetime) -> None:
     running = []
     for league in LEAGUES:
         games = (await read(Lookup.for_league(league), at)).games
@@ -43,8 +45,7 @@ async def test_at_any_moment_some_game_is_in_progress(at: datetime) -> None:
             if game.status == "scheduled":
                 assert game.start_time is not None and game.start_time > at
                 assert all(team.score is None for team in game.teams)
-    assert running, "no game in progress anywhere"
-    for game in running:
+    for game in running:  # whatever is on (nothing, some nights at 4 AM) has its clock
         assert game.clock and game.start_time is not None and game.start_time <= at
 
 
@@ -61,7 +62,7 @@ async def test_a_live_game_moves_with_the_clock() -> None:
     nfl = Lookup.for_league(get_league("nfl"))
     seen = None
     for minutes in range(0, 4 * 60, 5):
-        at = START + timedelta(minutes=minutes)
+        at = SUNDAY + timedelta(minutes=minutes)
         live = [g for g in (await read(nfl, at)).games if g.status in ("live", "paused")]
         if not live:
             continue
@@ -91,7 +92,10 @@ async def test_every_soccer_league_has_a_table_and_us_leagues_on_request() -> No
             table = (await read(Lookup.for_standings(league), START)).standings
         assert table, league.slug
         assert len(table) == len(TEAMS.in_league(league.slug))
-        assert [row.position for row in table] == list(range(1, len(table) + 1))
+        groups: dict[str | None, list[int | None]] = {}  # divisions and conferences rank from 1
+        for row in table:
+            groups.setdefault(row.group, []).append(row.position)
+        assert all(positions == list(range(1, len(positions) + 1)) for positions in groups.values())
 
 
 async def test_a_team_lookup_lists_only_that_teams_games() -> None:

@@ -23,22 +23,25 @@ class League:
     # Competition names Google prints for this league, lower-cased; used to
     # recognise a game's league when a team query mixes competitions.
     aliases: tuple[str, ...] = ()
+    # What Google's table of this league is grouped by: a catalogue team's "division" or
+    # "conference" (NFL divisions, NBA and NHL conferences); None for one table.
+    table_groups: str | None = None
 
 
-def _soccer(slug: str, name: str, *aliases: str) -> League:
-    return League(slug, name, "soccer", f"{name} schedule", TeamOrder.HOME_FIRST, aliases)
+def _soccer(slug: str, name: str, *aliases: str, groups: str | None = None) -> League:
+    return League(slug, name, "soccer", f"{name} schedule", TeamOrder.HOME_FIRST, aliases, groups)
 
 
-def _us(slug: str, name: str, sport: str, *aliases: str) -> League:
-    return League(slug, name, sport, f"{name} schedule", TeamOrder.AWAY_FIRST, aliases)
+def _us(slug: str, name: str, sport: str, *aliases: str, groups: str) -> League:
+    return League(slug, name, sport, f"{name} schedule", TeamOrder.AWAY_FIRST, aliases, groups)
 
 
 LEAGUES: tuple[League, ...] = (
-    _us("nfl", "NFL", "american-football", "national football league"),
-    _us("nba", "NBA", "basketball", "national basketball association"),
-    _us("mlb", "MLB", "baseball", "major league baseball"),
-    _us("nhl", "NHL", "ice-hockey", "national hockey league"),
-    _soccer("mls", "MLS", "major league soccer"),
+    _us("nfl", "NFL", "american-football", "national football league", groups="division"),
+    _us("nba", "NBA", "basketball", "national basketball association", groups="conference"),
+    _us("mlb", "MLB", "baseball", "major league baseball", groups="division"),
+    _us("nhl", "NHL", "ice-hockey", "national hockey league", groups="conference"),
+    _soccer("mls", "MLS", "major league soccer", groups="conference"),
     _soccer("premier-league", "Premier League", "english premier league", "epl"),
     _soccer("serie-a", "Serie A", "serie a tim", "serie a enilive"),
     _soccer("la-liga", "La Liga", "laliga", "laliga ea sports"),

@@ -142,7 +142,14 @@ def _day(text: str, today: date, prefer: Direction) -> date | None:
             number = int(month) if month.isdigit() else _MONTHS.index(month[:3]) + 1
             day = _nearest_year(number, int(match["day"]), today)
             weekday = match["weekday"]
-            if day is None or (weekday and day.weekday() != _WEEKDAYS.index(weekday[:3])):
+            named = _WEEKDAYS.index(weekday[:3]) if weekday else None
+            wrong_side = prefer == "past" and (day is None or day > today)  # a final is behind
+            if prefer != "nearest" and (
+                wrong_side or (named is not None and (day is None or day.weekday() != named))
+            ):
+                # A finished game is never ahead; a weekday names the year on the preferred side.
+                day = _next_in_direction(number, int(match["day"]), today, prefer)
+            if day is None or (named is not None and day.weekday() != named):
                 return None
             return day
     return None
@@ -172,6 +179,25 @@ def _nearest_year(month: int, day: int, today: date) -> date | None:
             continue
     nearest = min(candidates, key=lambda day: abs(day - today), default=None)
     return nearest if nearest is not None and abs(nearest - today) < _HALF_YEAR else None
+
+
+def _next_in_direction(month: int, day: int, today: date, prefer: Direction) -> date | None:
+    """The month/day's one occurrence within a year on the side `prefer` names (never today).
+
+    Used when the nearest year puts a finished game ahead of today or half a year away (a
+    final "1/5" read in July is January's, not next year's), or when a date that names its weekday is too far
+    for the nearest year or has another weekday in it, such as a next season's opener
+    ("Thu, Sep 9" read in January): the weekday must then match, which confirms the year.
+    """
+    step = 1 if prefer == "future" else -1
+    for year in (today.year, today.year + step):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if 0 < (found - today).days * step <= 366:
+            return found
+    return None
 
 
 def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime | None:

@@ -26,6 +26,7 @@ from .names import fold, team_key
 
 _DATA = "teams.json"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]{1,3}$")  # "GB", "NYY", "B04", "LAFC"
 
 
 class CatalogueError(ValueError):
@@ -40,6 +41,11 @@ class Team:
     aliases: tuple[str, ...]  # other names people and Google use: "Man United", "Man Utd", "MUFC"
     short: str | None = None  # what Google's box usually prints, when known ("Man United", "Chiefs")
     competitions: tuple[str, ...] = ()  # other catalogue competitions this season, e.g. ("champions-league",)
+    # The league's official code ("KC", "NYR", "MUN"): what a badge shows when there is no logo.
+    abbreviation: str | None = None
+    # Where it is ranked: US leagues and MLS group tables by these ("AFC East", "Eastern Conference").
+    conference: str | None = None
+    division: str | None = None
 
     def names(self) -> tuple[str, ...]:
         """Every written form this team answers to: canonical name, short name, aliases and id."""
@@ -88,6 +94,9 @@ class TeamCatalogue:
                     aliases=tuple(row.get("aliases", ())),
                     short=row.get("short"),
                     competitions=tuple(row.get("competitions", ())),
+                    abbreviation=row.get("abbreviation"),
+                    conference=row.get("conference"),
+                    division=row.get("division"),
                 )
                 for row in data["teams"]
             ]
@@ -162,13 +171,22 @@ def _validate(teams: tuple[Team, ...], sports: dict[str, str]) -> None:
         for league in (team.league, *team.competitions):
             if league not in sports:
                 problems.append(f"{team.id!r}: unknown league {league!r}")
+        if team.abbreviation is not None and not _ABBREVIATION.match(team.abbreviation):
+            problems.append(f"{team.id!r}: abbreviation {team.abbreviation!r} is not 2-4 capitals and digits")
     # Within one league's listing a name must point at one team, else a league's
     # own games could not be read.
     for league in sports:
         owner: dict[str, str] = {}
+        codes: dict[str, str] = {}
         for team in teams:
             if not team.plays_in(league):
                 continue
+            if team.abbreviation is not None:
+                other = codes.setdefault(team.abbreviation, team.id)
+                if other != team.id:
+                    problems.append(
+                        f"{league}: abbreviation {team.abbreviation!r} of both {other!r} and {team.id!r}"
+                    )
             for key in dict.fromkeys(team_key(name) for name in team.names()):
                 other = owner.setdefault(key, team.id)
                 if other != team.id:
