@@ -39,6 +39,7 @@ SCENARIOS: list[tuple[str, Callable[[scenarios.Context], dict[str, Any]]]] = [
     ("upstream_down", scenarios.upstream_down),
     ("soak", scenarios.soak),
     ("overload", scenarios.overload),
+    ("push", scenarios.push),
     ("quota_day", lambda ctx: quota_day.simulate()),  # virtual time, in process: no servers
 ]
 
@@ -108,6 +109,8 @@ def checks(r: dict[str, Any]) -> dict[str, bool]:
         "soak_no_errors": soak["errors"] == 0,
         "overload_server_survives": over["server_alive"] and over["health_after"] == 200,
         "overload_recovers_without_errors": over["recovery_errors"] == 0,
+        "push_every_subscriber_held_and_reached": r["push"]["held"] == r["push"]["subscribers"]
+        and all(one["delivered"] == r["push"]["held"] for one in r["push"]["rounds"]),
     }
 
 
@@ -124,6 +127,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="shortened runs, to check the bench itself")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name for name, _ in SCENARIOS],
+        help="this scenario alone (repeated: these)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: `make bench` installs it (scripts/need-packages wrk=wrk)", file=sys.stderr)
@@ -150,6 +159,8 @@ def main() -> int:
     started = time.monotonic()
     try:
         for name, scenario in SCENARIOS:
+            if args.only and name not in args.only:
+                continue
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
             begun = time.monotonic()
             results[name] = scenario(ctx)
@@ -160,6 +171,10 @@ def main() -> int:
         upstream.stop()
     results["seconds"] = round(time.monotonic() - started)
     results["cpu_busy_after_pct"] = busy_percent()
+    if args.only:  # a part of the bench: its figures as they are, no table of the whole
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps({name: results[name] for name in args.only}, indent=2))
+        return 0
     results["checks"] = checks(results)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(report.table(results))

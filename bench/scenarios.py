@@ -45,10 +45,11 @@ class Durations:
     soak: float = 120
     overload: float = 10
     recovery: float = 5
+    quick_run: bool = False
 
     @classmethod
     def quick(cls) -> Durations:
-        return cls(warmup=1, round=2, rounds=1, seed=3, many_keys=4, down=3, soak=15, overload=4, recovery=2)
+        return cls(1, 2, 1, 3, 4, 3, 15, 4, 2, quick_run=True)
 
 
 @dataclass
@@ -165,6 +166,28 @@ def hot_key(ctx: Context) -> dict[str, object]:
             "upstream_calls": calls,  # shared with the plain route: a filter never searches
         },
     }
+
+
+def push(ctx: Context, subscribers: int = 10_000) -> dict[str, object]:
+    """8. Live push: event streams one task holds, and refresh-to-delivery at that many (bench/push.py)."""
+    from . import push as push_bench
+
+    ctx.fresh_upstream()
+    svc = ctx.service(
+        "push",
+        TTL_LIVE_SECONDS=str(push_bench.TTL_LIVE),
+        SERPAPI_MAX_SEARCHES_PER_HOUR=HIGH_BUDGET,
+        EVENTS_HEARTBEAT_SECONDS="15",
+        EVENTS_MAX_STREAMS=str(subscribers + 1000),
+    )
+    try:
+        found = push_bench.run(
+            ctx.upstream, svc, subscribers=subscribers if not ctx.durations.quick_run else 1000, rounds=3
+        )
+    finally:
+        ctx.stop(svc)
+        ctx.fresh_upstream()
+    return found
 
 
 def seed_design(ctx: Context) -> dict[str, object]:

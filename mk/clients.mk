@@ -3,7 +3,8 @@
 # then a Python client (openapi-python-client, pinned in
 # requirements/openapi-python-client.txt, its own venv under .tools/) and
 # TypeScript types (openapi-typescript, pinned in clients/package-lock.json)
-# are written to build/clients/, which is never committed.
+# are written to build/clients/, which is never committed. Both run with their
+# defaults (no config file): what a user of the document would get.
 
 CLIENTS_OUT := build/clients
 OPENAPI_PYTHON_CLIENT := $(TOOLS)/openapi-python-client
@@ -19,7 +20,7 @@ clients: venv $(OPENAPI_PYTHON_CLIENT)/.installed clients/node_modules/.installe
 	$(BIN)/python scripts/openapi.py fetch $(CLIENTS_OUT)/openapi.json
 	$(BIN)/python scripts/openapi.py check $(CLIENTS_OUT)/openapi.json
 	PATH="$(CURDIR)/$(OPENAPI_PYTHON_CLIENT)/bin:$$PATH" openapi-python-client generate --overwrite \
-	  --path $(CLIENTS_OUT)/openapi.json --config clients/openapi-python-client.yaml \
+	  --path $(CLIENTS_OUT)/openapi.json \
 	  --output-path $(CLIENTS_OUT)/python
 	clients/node_modules/.bin/openapi-typescript $(CLIENTS_OUT)/openapi.json \
 	  --output $(CLIENTS_OUT)/typescript/sports-api.ts

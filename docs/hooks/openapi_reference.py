@@ -29,7 +29,7 @@ PAGE = "reference/openapi.md"
 MARKER = "<!-- openapi: rendered here from the service's document at build time -->"
 DOCUMENT = "reference/openapi.json"
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
-# An enum longer than this is summarised (the `tz` parameter lists every IANA zone).
+# An enum longer than this is summarised.
 ENUM_SHOWN = 12
 
 
@@ -119,8 +119,21 @@ def constraints(schema: dict[str, Any]) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
+_RENDERING: dict[str, Any] = {}  # the document `render` is writing: what a `$ref` points into
+
+
+def _deref(item: dict[str, Any]) -> dict[str, Any]:
+    """A shared parameter, response or header (`#/components/...`) as the component it refers to."""
+    while "$ref" in item and item["$ref"].startswith("#/"):
+        found: Any = _RENDERING
+        for part in item["$ref"][2:].split("/"):
+            found = found[part]
+        item = found
+    return item
+
+
 def _parameters(operation: dict[str, Any]) -> list[str]:
-    parameters = operation.get("parameters", [])
+    parameters = [_deref(parameter) for parameter in operation.get("parameters", [])]
     if not parameters:
         return []
     lines = ["**Parameters**", "", "| name | in | type | required | description |", "|---|---|---|---|---|"]
@@ -139,7 +152,8 @@ def _parameters(operation: dict[str, Any]) -> list[str]:
 def _responses(operation: dict[str, Any]) -> list[str]:
     lines = ["**Responses**", "", "| status | body | description |", "|---|---|---|"]
     example: Any = None
-    for status, response in sorted(operation.get("responses", {}).items(), key=lambda item: item[0]):
+    for status, shared in sorted(operation.get("responses", {}).items(), key=lambda item: item[0]):
+        response = _deref(shared)
         bodies = []
         for media, content in response.get("content", {}).items():
             schema = content.get("schema")
@@ -189,6 +203,8 @@ def _schema(name: str, schema: dict[str, Any]) -> list[str]:
 
 
 def render(doc: dict[str, Any]) -> str:
+    _RENDERING.clear()
+    _RENDERING.update(doc)
     info = doc["info"]
     lines = [
         f"Generated from the OpenAPI {doc['openapi']} document of {info['title']} "

@@ -97,6 +97,7 @@ class SportsService:
         cooldown: Cooldown | None = None,
         account: AccountMonitor | None = None,
         on_document: Callable[[Document, float, str, Lookup], None] | None = None,
+        on_refresh: Callable[[Lookup, Entry | None, Entry], None] | None = None,
         follow_leagues: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -114,6 +115,9 @@ class SportsService:
         self.account = account
         # Told of every document a search produced (the archive); must not block or raise.
         self._on_document = on_document
+        # Told of every entry a search stored, with the one it replaced (live push, `events/push.py`):
+        # the task that searched tells every stream what changed. Must not block or raise.
+        self._on_refresh = on_refresh
         # A team's running games read from its league's answer (`_follow_league`); off only to
         # replay the service before it, in bench/quota_day.py.
         self._follow = follow_leagues
@@ -302,6 +306,8 @@ class SportsService:
         seconds = await self._seconds(lookup, document, now, client)
         entry = Entry.build(document, self._source.name, now, now + seconds)
         await self._store.put(key, entry, max(int(entry.fresh_until - now), self._stale_max))
+        if self._on_refresh is not None:
+            self._on_refresh(lookup, known, entry)
         return Result(entry, "miss")
 
     async def _seconds(self, lookup: Lookup, document: Document, now: float, client: str) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -28,7 +29,6 @@ from tests.conftest import settings
 from tests.servers import _APP_VARIABLES, ROOT, ThreadServer
 
 TOOL_VENV = ROOT / ".tools" / "openapi-python-client"
-CONFIG = ROOT / "clients" / "openapi-python-client.yaml"
 PACKAGE = "sports_api_client"
 # The docs' "Use it from code" page (docs/clients.md): the first python block after its title runs here.
 README = ROOT / "docs" / "clients.md"
@@ -36,8 +36,14 @@ SECTION = "# Use it from code"
 
 # The generated modules, one per operation id, by tag.
 EXPECTED_MODULES = {
-    "leagues": {"list_leagues", "get_league_games", "get_league_standings", "get_sports"},
-    "teams": {"list_teams", "get_team", "get_team_games"},
+    "leagues": {
+        "list_leagues",
+        "get_league_games",
+        "get_league_standings",
+        "get_sports",
+        "get_league_events",
+    },
+    "teams": {"list_teams", "get_team", "get_team_games", "get_team_events"},
     "health": {"get_health", "get_readiness"},
 }
 
@@ -65,7 +71,8 @@ def generated(server: ThreadServer, tmp_path_factory: pytest.TempPathFactory) ->
     document.write_bytes(httpx.get(f"{server.url}/openapi.json", timeout=10).content)
     env = {**os.environ, "PATH": f"{tool.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
-        [tool, "generate", "--path", document, "--config", CONFIG, "--output-path", out / "python"],
+        # The generator's defaults, as anyone would run it: no config file.
+        [tool, "generate", "--path", document, "--output-path", out / "python"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -188,3 +195,32 @@ def test_the_documented_code_runs(generated: Path, server: ThreadServer, monkeyp
     assert any(line.startswith("final ") for line in lines), lines
     assert any(line.startswith("manchester-united premier-league") for line in lines), lines
     assert lines[-1].startswith("404 urn:sports-api:problem:unknown-league"), lines
+
+
+def test_tz_is_a_zone_name_and_an_unknown_one_a_typed_problem(client: Any) -> None:
+    games = module("api.leagues.get_league_games")
+    models = module("models")
+    in_tokyo = games.sync("nfl", client=client, tz="Asia/Tokyo", from_="2000-01-01")
+    assert isinstance(in_tokyo, models.LeagueGames)
+    unknown = games.sync("nfl", client=client, tz="Mars/Olympus_Mons")
+    assert isinstance(unknown, models.Problem) and unknown.status == 422
+    assert "Mars/Olympus_Mons" in unknown.detail and "IANA" in unknown.detail
+
+
+def test_an_events_data_reads_into_its_generated_model(client: Any, server: ThreadServer) -> None:
+    models = module("models")
+    with httpx.stream("GET", f"{server.url}/v1/leagues/nfl/events", timeout=10) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        lines = []
+        for line in answer.iter_lines():
+            if line == "" and any(part.startswith("event: snapshot") for part in lines):
+                break
+            lines.append(line)
+    data = next(line.removeprefix("data: ") for line in lines if line.startswith("data: "))
+    snapshot = models.LeagueGames.from_dict(json.loads(data))
+    assert snapshot.league == "nfl" and snapshot.games
+    change = models.GameChange.from_dict(
+        {"game": json.loads(data)["games"][0], "changed": ["score"], "source": "league:nfl",
+         "fetched_at": "2026-11-23T18:01:02.113+00:00"}
+    )  # fmt: skip
+    assert change.game.id == snapshot.games[0].id and change.changed[0] == "score"

@@ -185,6 +185,11 @@ class FakeSerpApi:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if body.pop("reset", False):
                     fake.reset()
+                # The plan's live games, for a process that drives the fake over HTTP (`make bench`'s push).
+                if "live" in body:
+                    fake.plan.live = {query.casefold() for query in body.pop("live")}
+                if "live_score" in body:
+                    fake.plan.live_score = tuple(str(goals) for goals in body.pop("live_score"))  # type: ignore[assignment]
                 fake.set(**body)
                 self._json(200, asdict(fake.behaviour))
 

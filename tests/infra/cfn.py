@@ -146,3 +146,40 @@ def api_revision(template: dict[str, Any]) -> str:
     }
     canonical = json.dumps(shaping, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:8]
+
+
+_ROOT = {"Fn::GetAtt": ["RestApi", "RootResourceId"]}
+
+
+def gateway_method(path: str, verb: str, stack: str = "api") -> tuple[str, dict[str, Any]] | None:
+    """The method API Gateway runs for `verb path` (logical id, properties), or None: its 403.
+
+    As API Gateway routes: at each level a literal path part first, then a `{name}`
+    variable, then the greedy `{proxy+}`, which takes the rest; then the verb, or ANY.
+    """
+    api = load(stack)
+    children: dict[str | None, dict[str, str]] = {}
+    for logical_id, resource in resources(api, "AWS::ApiGateway::Resource").items():
+        props = resource["Properties"]
+        parent = None if props["ParentId"] == _ROOT else props["ParentId"]["Ref"]
+        children.setdefault(parent, {})[props["PathPart"]] = logical_id
+    node: str | None = None
+    for part in [part for part in path.split("/") if part]:
+        here = children.get(node, {})
+        variable = [name for name in here if name.startswith("{") and not name.endswith("+}")]
+        if part in here:
+            node = here[part]
+        elif variable:
+            node = here[variable[0]]
+        elif "{proxy+}" in here:
+            node = here["{proxy+}"]
+            break
+        else:
+            return None
+    target = node or "/"
+    by_verb: dict[str, tuple[str, dict[str, Any]]] = {}
+    for logical_id, method in resources(api, "AWS::ApiGateway::Method").items():
+        props = method["Properties"]
+        if ("/" if props["ResourceId"] == _ROOT else props["ResourceId"]["Ref"]) == target:
+            by_verb[props["HttpMethod"]] = (logical_id, props)
+    return by_verb.get(verb) or by_verb.get("ANY")

@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from .cfn import REPO
+from .test_requirements import _make
 
 DOCKERFILE = REPO / "buildspecs" / "test-image.Dockerfile"
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
@@ -55,20 +56,7 @@ def _commands(phase: str) -> list[str]:
 
 
 def _dry_run(*args: str) -> str:
-    # Not the settings of a make that may be running this suite (make test PYTEST_ARGS=...).
-    outer = ("PYTEST_ARGS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-    env = {k: v for k, v in os.environ.items() if k not in outer}
-    run = subprocess.run(
-        ["make", "--no-print-directory", "-n", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+    return _make("-n", *args)
 
 
 def _dockerfile() -> str:

@@ -52,9 +52,13 @@ def _pins(path: Path) -> dict[str, set[str]]:
 
 
 def _make(*args: str) -> str:
+    """What `make ARGS` prints here, never with the settings of a make running this suite
+    (make test PYTEST_ARGS=..., its MAKEFLAGS)."""
+    outer = ("PYTEST_ARGS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
     run = subprocess.run(
         ["make", "--no-print-directory", *args],
         cwd=REPO,
+        env={k: v for k, v in os.environ.items() if k not in outer},
         capture_output=True,
         text=True,
         timeout=120,

@@ -31,6 +31,7 @@ from .cfn import (
     api_revision,
     as_list,
     exports,
+    gateway_method,
     imports,
     load,
     load_path,
@@ -927,13 +928,18 @@ def test_api_deployment_id_carries_the_current_api_hash() -> None:
     assert stage["DeploymentId"] == {"Ref": expected}
 
 
-OPEN_ROUTES = {("/health", "GET"), ("/health", "HEAD")}  # liveness: monitors need no key
+# Liveness (monitors need no key) and the pages for people (browsers send none: issue 22).
+PUBLIC_PATHS = (
+    "/", "/static/{path}", "/events/{slug}", "/docs", "/docs/assets/{path}", "/redoc", "/openapi.json"
+)  # fmt: skip
+OPEN_ROUTES = {(path, verb) for path in ("/health", *PUBLIC_PATHS) for verb in ("GET", "HEAD")}
 
 
 def test_api_methods() -> None:
     methods = resources(load("api"), "AWS::ApiGateway::Method")
     open_methods = {k for k, m in methods.items() if not m["Properties"].get("ApiKeyRequired")}
-    assert open_methods == {"HealthMethod", "HealthHeadMethod"}
+    assert {"HealthMethod", "HealthHeadMethod"} <= open_methods  # pages: tests/infra/test_public_pages.py
+    open_methods = {"HealthMethod", "HealthHeadMethod"}
     for logical_id in open_methods:
         health = methods[logical_id]["Properties"]
         assert health["ResourceId"] == {"Ref": "HealthResource"}
@@ -973,48 +979,22 @@ def test_keyed_methods_pass_the_callers_key_id_and_only_it() -> None:
     assert "A client cannot set it" in text, "api.yaml says why the header can be trusted"
 
 
-def _gateway_method(path: str, verb: str) -> tuple[str, dict[str, Any]] | None:
-    """The API Gateway method a request reaches: the resource of that literal path, else the
-    greedy {proxy+} under the longest prefix (as API Gateway routes), then the verb or ANY."""
-    api = load("api")
-    paths = {}
-    for logical_id, resource in resources(api, "AWS::ApiGateway::Resource").items():
-        props = resource["Properties"]
-        assert props["ParentId"] == {"Fn::GetAtt": ["RestApi", "RootResourceId"]}, "one level deep"
-        paths[logical_id] = "/" + props["PathPart"]
-    methods = resources(api, "AWS::ApiGateway::Method")
-
-    def resource_path(method: dict[str, Any]) -> str:
-        target = method["Properties"]["ResourceId"]
-        return "/" if target == {"Fn::GetAtt": ["RestApi", "RootResourceId"]} else paths[target["Ref"]]
-
-    served = {resource_path(m) for m in methods.values()}
-    if path not in served:
-        greedy = [p for p in served if p.endswith("/{proxy+}") and path.startswith(p[: -len("{proxy+}")])]
-        if not greedy:
-            return None
-        path = max(greedy, key=len)
-    for logical_id, method in methods.items():
-        if resource_path(method) == path and method["Properties"]["HttpMethod"] in (verb, "ANY"):
-            return logical_id, method["Properties"]
-    return None
-
-
 def test_api_gateway_serves_every_app_route_and_method_with_the_key() -> None:
     """PUT and DELETE /v1/me/teams/{team}, HEAD on every GET route, the scoreboard and its files:
-    each reaches a method (else API Gateway answers 403), keyed except GET and HEAD /health."""
+    each reaches a method (else API Gateway answers 403), keyed except GET and HEAD on /health
+    and on the pages for people."""
     routes = _app_routes()
     assert {"PUT", "DELETE"} <= routes["/v1/me/teams/{team}"]
     for path, verbs in routes.items():
         concrete = re.sub(r"\{[^}]+\}", "x", path)
         for verb in verbs:
-            found = _gateway_method(concrete, verb)
+            found = gateway_method(concrete, verb)
             assert found, f"API Gateway answers 403 to {verb} {path}"
             logical_id, method = found
             assert method["ApiKeyRequired"] is ((path, verb) not in OPEN_ROUTES), (
                 f"{verb} {path} ({logical_id})"
             )
-    assert _gateway_method("/health", "POST") is None, "an open resource is open for its probes only"
+    assert gateway_method("/health", "POST") is None, "an open resource is open for its probes only"
 
 
 # Response types API Gateway meets on this API, with the statuses the app's OpenAPI document

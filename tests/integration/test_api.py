@@ -41,7 +41,8 @@ def test_every_league_serves_demo_games(api: httpx.Client, league) -> None:
     assert body["source"] == "demo"
     assert body["cache"] == "miss"
     assert body["games"], "demo data must have games"
-    assert set(body) == {"league", "time_zone", "games", "source", "fetched_at", "cache"}
+    assert set(body) == {"league", "time_zone", "season", "games", "source", "fetched_at", "cache"}
+    assert body["season"]["state"] in ("in_season", "off_season")
     assert body["time_zone"] == "America/New_York"
     game = body["games"][0]
     assert set(game) == {
@@ -151,14 +152,17 @@ def test_standings_for_every_soccer_league_from_the_same_search(api: httpx.Clien
         games = api.get(f"/v1/leagues/{league.slug}/games").json()
         table = api.get(f"/v1/leagues/{league.slug}/standings").json()
         assert table["cache"] == "hit" and table["fetched_at"] == games["fetched_at"]  # no second search
-        rows = table["standings"]
-        assert [r["position"] for r in rows] == list(range(1, len(rows) + 1))
-        for row in rows:
-            assert row["played"] == row["won"] + row["drawn"] + row["lost"]
-            assert row["points"] == 3 * row["won"] + row["drawn"]
-            assert row["goal_difference"] == row["goals_for"] - row["goals_against"]
-            assert set(row["form"]) <= {"win", "draw", "loss"}
-        assert [r["points"] for r in rows] == sorted((r["points"] for r in rows), reverse=True)
+        groups: dict[str | None, list[dict]] = {}  # MLS ranks by conference; Europe in one table
+        for row in table["standings"]:
+            groups.setdefault(row["group"], []).append(row)
+        for rows in groups.values():
+            assert [r["position"] for r in rows] == list(range(1, len(rows) + 1))
+            for row in rows:
+                assert row["played"] == row["won"] + row["drawn"] + row["lost"]
+                assert row["points"] == 3 * row["won"] + row["drawn"]
+                assert row["goal_difference"] == row["goals_for"] - row["goals_against"]
+                assert set(row["form"]) <= {"win", "draw", "loss"}
+            assert [r["points"] for r in rows] == sorted((r["points"] for r in rows), reverse=True)
 
 
 def test_us_standings_have_their_own_columns(api: httpx.Client) -> None:

@@ -185,6 +185,33 @@ class Settings(BaseSettings):
         default=20, ge=1, le=100, description="How many favourite teams one caller may keep."
     )
 
+    # Live push (issue 23): the event-stream routes (`events/`).
+    events_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=15,
+        description="Seconds of silence on an event stream after which a heartbeat is sent (at most 15).",
+    )
+    events_max_seconds: float = Field(
+        default=840.0,
+        ge=1,
+        le=870,
+        description="How long an event stream lasts before it closes itself with `retry:` and the client "
+        "reconnects: under API Gateway's 15-minute limit on a streamed answer.",
+    )
+    events_retry_ms: int = Field(
+        default=2000, ge=100, le=60_000, description="The reconnection delay (`retry:`) streams tell clients."
+    )
+    events_buffer: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Events waiting for one slow client; past it the client is dropped (and reconnects).",
+    )
+    events_max_streams: int = Field(
+        default=20_000, ge=1, description="Event streams one task holds; past it a new one gets 503."
+    )
+
     log_level: str = "INFO"
     host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
     port: int = Field(default=8080, ge=1, le=65535)

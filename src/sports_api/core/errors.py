@@ -50,6 +50,14 @@ class ShareSpent(BudgetExhausted):
     budget: to a client it is the same situation."""
 
 
+class StreamsFull(ServiceError):
+    """This task holds as many event streams as it may (EVENTS_MAX_STREAMS)."""
+
+    status = 503
+    kind = "streams-full"
+    title = "Too many event streams"
+
+
 class ClientShareExhausted(ServiceError):
     """This client has caused its hour's part of the searches for names outside the catalogue."""
 

@@ -79,12 +79,24 @@ class StandingTeam(BaseModel):
 class Standing(BaseModel):
     """One row of a league table; columns a sport does not use are null."""
 
-    position: int | None
+    position: int | None = Field(
+        description="As Google ranks it: within its `group` when the table has groups."
+    )
     team: StandingTeam
+    group: str | None = Field(
+        default=None,
+        description="The division or conference the row is ranked in, as Google groups the league's table "
+        '(NFL and MLB divisions: "AFC East"; NBA, NHL and MLS conferences: "Eastern Conference"); '
+        "from the team catalogue, null for one-table leagues and teams outside it.",
+    )
     played: int | None = None
     won: int | None = None
     drawn: int | None = None
     lost: int | None = None
+    tied: int | None = Field(default=None, description="NFL tables: `t`, games ending level after overtime.")
+    overtime_losses: int | None = Field(
+        default=None, description="NHL tables: `otl`, games lost in overtime or a shootout (a point each)."
+    )
     goals_for: int | None = None
     goals_against: int | None = None
     goal_difference: int | None = None

@@ -19,9 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sports_api.sports import dates, status
-from sports_api.sports.catalogue import League, TeamOrder, league_for_competition
+from sports_api.sports.catalogue import League, TeamOrder, get_league, league_for_competition
 from sports_api.sports.models import Document, Form, Game, Highlight, Standing, StandingTeam, Team
 from sports_api.sports.names import fold
+from sports_api.sports.teams import Team as CatalogueTeam
 from sports_api.sports.teams import TeamCatalogue
 
 # The real box lists tens of games and one table; anything far beyond that is
@@ -221,6 +222,11 @@ def _highlights(block: Mapping[str, Any]) -> list[Highlight]:
 
 
 def _standings(results: Mapping[str, Any], reading: Reading) -> list[Standing] | None:
+    """The table's rows. Their keys are Google's column headers lower-cased: soccer's `mp`, `w`,
+    `d`, `l`, `gf`, `ga`, `gd`, `pts`, `last_5`; baseball's `w`, `l`, `pct`, `gb`, `home`, `away`,
+    `l10`; and so the NFL's `t` (ties) and the NHL's `gp` and `otl` (games played, overtime losses).
+    A row of a known team gets the division or conference its league's table is grouped by.
+    """
     league_block = results.get("league")
     rows = league_block.get("standings") if isinstance(league_block, Mapping) else None
     if not isinstance(rows, list):
@@ -240,10 +246,13 @@ def _standings(results: Mapping[str, Any], reading: Reading) -> list[Standing] |
                     name=name,
                     logo=_text(team.get("thumbnail")) if isinstance(team, Mapping) else None,
                 ),
-                played=_count(row.get("mp")),
+                group=_group(known),
+                played=_count(row.get("mp") if row.get("mp") is not None else row.get("gp")),
                 won=_count(row.get("w")),
                 drawn=_count(row.get("d")),
                 lost=_count(row.get("l")),
+                tied=_count(row.get("t")),
+                overtime_losses=_count(row.get("otl")),
                 goals_for=_count(row.get("gf")),
                 goals_against=_count(row.get("ga")),
                 goal_difference=_signed(row.get("gd")),
@@ -257,6 +266,14 @@ def _standings(results: Mapping[str, Any], reading: Reading) -> list[Standing] |
             )
         )
     return table
+
+
+def _group(team: CatalogueTeam | None) -> str | None:
+    """The division or conference Google groups the team's league's table by."""
+    league = get_league(team.league) if team is not None else None
+    if team is None or league is None or league.table_groups is None:
+        return None
+    return getattr(team, league.table_groups)
 
 
 def _form(value: Any) -> list[Form]:

@@ -13,6 +13,10 @@ from sports_api import __version__
 from sports_api.archive import Archive
 from sports_api.cache import MemoryStore, Store
 from sports_api.core.config import DataSource, Settings
+from sports_api.events.hub import Hub
+from sports_api.events.keeper import Keeper
+from sports_api.events.push import Push
+from sports_api.events.stream import SERVER_SEND
 from sports_api.quota.freshness import Freshness
 from sports_api.quota.wiring import Quota
 from sports_api.service import SportsService
@@ -23,7 +27,7 @@ from sports_api.upstream.serpapi import SerpApiSource
 from sports_api.web import openapi, problems
 from sports_api.web.hot import HotAnswers
 from sports_api.web.middleware import RequestContextMiddleware, answer_hot, as_get, without_trailing_slash
-from sports_api.web.routes import health, leagues, me, pages, results, teams
+from sports_api.web.routes import events, health, leagues, me, pages, results, teams
 from sports_api.web.routes import quota as quota_routes
 
 DESCRIPTION = """
@@ -61,6 +65,9 @@ class SportsApi(FastAPI):
                 if answer is not None:
                     await answer_hot(answer, scope, send, now)
                     return
+            # An event stream's body goes out on this `send`, past the layers below, which wrap
+            # every message but read only the response's start (`events/stream.py`).
+            scope[SERVER_SEND] = send
         await super().__call__(scope, receive, send)
 
 
@@ -70,6 +77,19 @@ def _store(settings: Settings) -> Store:
     from sports_api.cache.redis import RedisStore
 
     return RedisStore(settings.redis_url.get_secret_value(), breaker_seconds=settings.redis_breaker_seconds)
+
+
+def _push(settings: Settings) -> Push:
+    """Live push: this task's streams, and with Redis the channel every task hears changes on."""
+    hub = Hub(buffer=settings.events_buffer, max_subscribers=settings.events_max_streams)
+    bus = None
+    if settings.redis_url is not None:
+        from sports_api.events.bus import RedisBus
+
+        bus = RedisBus(settings.redis_url.get_secret_value(), hub.deliver)
+    push = Push(hub, bus)
+    hub.on_watch = push.watch
+    return push
 
 
 def _source(settings: Settings, teams: TeamCatalogue) -> Source | None:
@@ -93,14 +113,17 @@ def create_app(settings: Settings | None = None) -> SportsApi:
     hot_answers = HotAnswers()
     quota = Quota.build(settings, store, metered=source is not None and source.metered)
     archive = Archive.from_settings(settings)
+    push = _push(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with quota.running():
             await archive.start()
+            push.start()
             try:
                 yield
             finally:
+                await push.stop()
                 await archive.stop()
         hot_answers.clear()
         await store.close()
@@ -147,11 +170,23 @@ def create_app(settings: Settings | None = None) -> SportsApi:
             cooldown=quota.cooldown,
             account=quota.account,
             on_document=archive.record,
+            on_refresh=push.refreshed,
         )
         if source is not None
         else None
     )
-    routers = (leagues.router, results.router, teams.router, me.router, health.router, pages.router)
+    app.state.events = push
+    if app.state.sports is not None:
+        push.keeper = Keeper(app.state.sports, push.hub.client_for, retry_seconds=settings.ttl_live_seconds)
+    routers = (
+        leagues.router,
+        results.router,
+        teams.router,
+        me.router,
+        events.router,
+        health.router,
+        pages.router,
+    )
     for router in (*routers, quota_routes.router):
         app.include_router(router)
     pages.mount(app)

@@ -17,6 +17,7 @@ generated client needs and FastAPI cannot know:
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from http import HTTPStatus
@@ -40,8 +41,20 @@ API_KEY_SCHEME = "apiKey"
 
 # Paths the gateway serves without a key: cloudformation/api.yaml's methods
 # with `ApiKeyRequired: false`. tests/integration/test_openapi_contract.py
-# reads the template and fails when the two disagree.
-KEYLESS_PATHS = frozenset({"/health"})
+# reads the template and fails when the two disagree. Besides /health, the
+# scoreboard and the docs a browser opens (no operation of this document).
+KEYLESS_PATHS = frozenset(
+    {
+        "/health",
+        "/",
+        "/static/{proxy+}",
+        "/events/{slug}",
+        "/docs",
+        "/docs/assets/{proxy+}",
+        "/redoc",
+        "/openapi.json",
+    }
+)
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _VERBS = {"GET": "get", "POST": "create", "PUT": "put", "PATCH": "update", "DELETE": "delete"}
@@ -123,8 +136,104 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             _complete_operation(path, operation, components.get("schemas", {}))
+    _add_event_schemas(components.setdefault("schemas", {}))
     _drop_unused_schemas(document)
+    _share(document)
     return document
+
+
+def _add_event_schemas(schemas: dict[str, Any]) -> None:
+    """The `data` of each event the event-stream routes send, as components a client can parse it with."""
+    from sports_api.web.routes.events import EVENT_SCHEMAS
+
+    for model in EVENT_SCHEMAS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, nested in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, nested)
+        schemas[model.__name__] = schema
+
+
+def _share(document: dict[str, Any]) -> None:
+    """Parts that operations repeat word for word become components, referred to by `$ref`.
+
+    A query parameter taken by several routes (`status`, `date`, `from`, `to`,
+    `tz`, `Last-Event-ID`), a response given the same way by several (API
+    Gateway's 403 and 429, ...), and the headers every answer carries are
+    written once: the document is smaller, and a generated client has one
+    type for each instead of one per operation.
+    """
+    components = document.setdefault("components", {})
+    operations = [op for ops in document.get("paths", {}).values() for op in ops.values()]
+    headers: dict[str, Any] = {}
+    for operation in operations:
+        for response in operation.get("responses", {}).values():
+            for name, header in response.get("headers", {}).items():
+                key = _component_name(name)
+                if headers.setdefault(key, header) == header:
+                    response["headers"][name] = {"$ref": f"#/components/headers/{key}"}
+    if headers:
+        components["headers"] = dict(sorted(headers.items()))
+    _hoist(operations, components, "parameters", _parameter_name)
+    _hoist(operations, components, "responses", _response_name)
+
+
+def _hoist(
+    operations: list[dict[str, Any]],
+    components: dict[str, Any],
+    kind: str,
+    name: Callable[[str, dict[str, Any]], str],
+) -> None:
+    """Parts of `kind` equal in two operations or more, as components named by `name`."""
+    seen: dict[str, int] = {}
+    for operation in operations:
+        for _key, part in _parts(operation, kind):
+            text = json.dumps(part, sort_keys=True)
+            seen[text] = seen.get(text, 0) + 1
+    shared: dict[str, str] = {}  # the part's text -> its component's name
+    store = components.setdefault(kind, {})
+    for operation in operations:
+        for key, part in _parts(operation, kind):
+            text = json.dumps(part, sort_keys=True)
+            if seen[text] < 2:
+                continue
+            if text not in shared:
+                base = candidate = name(key, part)
+                n = 2
+                while candidate in store:
+                    candidate, n = f"{base}{n}", n + 1
+                store[candidate], shared[text] = part, candidate
+            ref = {"$ref": f"#/components/{kind}/{shared[text]}"}
+            if kind == "parameters":
+                operation["parameters"][int(key)] = ref
+            else:
+                operation["responses"][key] = ref
+    if not store:
+        del components[kind]
+    else:
+        components[kind] = dict(sorted(store.items()))
+
+
+def _parts(operation: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
+    if kind == "parameters":
+        found = enumerate(operation.get("parameters", ()))
+        return [(str(i), p) for i, p in found if "$ref" not in p and p.get("in") in ("query", "header")]
+    return [(status, r) for status, r in operation.get("responses", {}).items() if "$ref" not in r]
+
+
+def _component_name(text: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text) if part)
+
+
+def _parameter_name(index: str, parameter: dict[str, Any]) -> str:
+    return _component_name(parameter["name"])
+
+
+def _response_name(status: str, response: dict[str, Any]) -> str:
+    if status == "default":
+        return "Failure"
+    phrase = HTTPStatus(int(status)).phrase
+    by_gateway = status in ("403", "429") and "API Gateway" in response.get("description", "")
+    return ("Gateway" if by_gateway else "") + _component_name(phrase)
 
 
 def _complete_operation(path: str, operation: dict[str, Any], schemas: dict[str, Any]) -> None:

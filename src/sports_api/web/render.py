@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import html
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from string import Template
 
 from sports_api.sports.catalogue import League, TeamOrder
 from sports_api.sports.models import Game, Standing, Team
+from sports_api.sports.season import Season
 
 LIVE = frozenset({"live", "paused"})
 OTHER = frozenset({"postponed", "cancelled", "suspended", "unknown"})
@@ -67,6 +68,9 @@ class Board:
     base: str  # the root path the app is served under ("" or "/prod")
     logos: bool  # whether to load logo images (never for demo data: it works offline)
     refresh: int | None  # seconds until the script should fetch the board again; None: never
+    # Official codes by team id ("KC", "MUN"): a badge's text when there is no logo to show.
+    abbreviations: Mapping[str, str] = field(default_factory=dict)
+    season: Season | None = None  # off-season: said above the games
 
 
 _SHELL = Template("""<!doctype html>
@@ -140,6 +144,7 @@ def scoreboard(board: Board) -> str:
         f'<p class="meta">{_about(board.games_data, board.now)}',
         f' · JSON: <a href="{json_games}">games</a>, <a href="{json_table}">table</a></p>',
         _stale_note(board.games_data, board.now, "games"),
+        _season_note(board.season),
         "</div>",
         '<div class="columns">',
         '<div class="games">',
@@ -192,6 +197,22 @@ def ago_text(seconds: float) -> str:
     return f"{days} day{'s' if days > 1 else ''} ago"
 
 
+def _season_note(season: Season | None) -> str:
+    """An off-season league says so, with its last game and the new season's first when known."""
+    if season is None or season.state != "off_season":
+        return ""
+    parts = ["Off-season."]
+    if season.last_game is not None:
+        parts.append(f"Last games on {_day(season.last_game)}.")
+    if season.next_game is not None:
+        parts.append(f"The new season starts on {_day(season.next_game)}.")
+    return f'<p class="season">{_e(" ".join(parts))}</p>'
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b} {day.year}"
+
+
 def _stale_note(data: Data | None, now: float, what: str) -> str:
     if data is None or data.cache != "stale":
         return ""
@@ -226,7 +247,13 @@ def _card(game: Game, ident: str, board: Board) -> str:
         else set()
     )
     rows = "\n".join(
-        _team_row(team, i in winners, board.logos, show_score=game.status != "scheduled")
+        _team_row(
+            team,
+            i in winners,
+            board.logos,
+            show_score=game.status != "scheduled",
+            code=board.abbreviations.get(team.id or ""),
+        )
         for i, team in enumerate(game.teams)
     )
     where = f'<span class="venue">{_e(game.venue)}</span>' if game.venue else ""
@@ -234,7 +261,8 @@ def _card(game: Game, ident: str, board: Board) -> str:
     foot = " · ".join(p for p in (when, where) if p)
     stage = f'<p class="stage">{_e(game.stage)}</p>' if game.stage else ""
     return (
-        f'<li class="game game-{_e(game.status)}"><article aria-labelledby="{ident}">\n'
+        f'<li class="game game-{_e(game.status)}" data-game-id="{_e(game.id)}">'
+        f'<article aria-labelledby="{ident}">\n'
         f'<h3 class="visually-hidden" id="{ident}">{_e(_matchup(game, board.league))}</h3>\n'
         f"{_status(game)}{stage}"
         f'<ul class="teams">\n{rows}\n</ul>\n'
@@ -265,18 +293,21 @@ def _status(game: Game) -> str:
     return f'<p class="status"><span class="badge badge-{_e(game.status)}">{_e(word)}</span></p>\n'
 
 
-def _team_row(team: Team, won: bool, logos: bool, *, show_score: bool) -> str:
+def _team_row(team: Team, won: bool, logos: bool, *, show_score: bool, code: str | None = None) -> str:
     score = ""
     if show_score:
         score = f'<span class="score">{_e(team.score) if team.score is not None else DASH}</span>'
     mark = ' class="team winner"' if won else ' class="team"'
-    return (
-        f'<li{mark}>{logo(team.name, team.logo, logos)}<span class="name">{_e(team.name)}</span>{score}</li>'
-    )
+    if team.id:  # the live stream's events name teams by id (static/scoreboard.js)
+        mark += f' data-team-id="{_e(team.id)}"'
+    badge = logo(team.name, team.logo, logos, code)
+    return f'<li{mark}>{badge}<span class="name">{_e(team.name)}</span>{score}</li>'
 
 
-def logo(name: str, url: str | None, load: bool) -> str:
-    """The team's logo, or its initials on a colour of its own when there is none to load.
+def logo(name: str, url: str | None, load: bool, code: str | None = None) -> str:
+    """The team's logo, or its official code ("KC", "MUN") on a colour of its own when there is none to load.
+
+    Initials stand in only for a team outside the catalogue, which has no code.
 
     Decorative either way (`alt=""`, `aria-hidden`): the team's name is written next to it.
     """
@@ -286,7 +317,7 @@ def logo(name: str, url: str | None, load: bool) -> str:
             'loading="lazy" decoding="async" referrerpolicy="no-referrer">'
         )
     hue = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=2).digest(), "big") % _HUES
-    return f'<span class="logo logo-text hue-{hue}" aria-hidden="true">{_e(initials(name))}</span>'
+    return f'<span class="logo logo-text hue-{hue}" aria-hidden="true">{_e(code or initials(name))}</span>'
 
 
 def initials(name: str) -> str:
@@ -326,6 +357,8 @@ _COLUMNS = (
     ("won", "W", "Won"),
     ("drawn", "D", "Drawn"),
     ("lost", "L", "Lost"),
+    ("tied", "T", "Tied"),
+    ("overtime_losses", "OTL", "Lost in overtime or a shootout"),
     ("goals_for", "GF", "Goals for"),
     ("goals_against", "GA", "Goals against"),
     ("goal_difference", "GD", "Goal difference"),
@@ -360,8 +393,11 @@ def _table(board: Board) -> str:
 
 
 def _standings(board: Board) -> str:
+    """The table; a league Google ranks by division or conference gets a heading row per group."""
     rows = board.standings or ()
     columns = [c for c in _COLUMNS if any(getattr(row, c[0]) is not None for row in rows)]
+    if board.league.sport != "soccer":  # US tables say GP for games played
+        columns = [("played", "GP", "Games played") if c[0] == "played" else c for c in columns]
     form = any(row.form for row in rows)
     heads = ['<th scope="col"><abbr title="Position">#</abbr></th>', '<th scope="col">Team</th>']
     heads += [
@@ -371,26 +407,38 @@ def _standings(board: Board) -> str:
         heads.append(
             '<th scope="col" class="form-col"><abbr title="Last games, oldest first">Form</abbr></th>'
         )
-    body = []
+    groups: dict[str | None, list[Standing]] = {}
     for row in rows:
-        cells = [
-            f'<td class="pos">{_e(row.position) if row.position is not None else ""}</td>',
-            f'<th scope="row"><span class="club">{logo(row.team.name, row.team.logo, board.logos)}'
-            f'<span class="name">{_e(row.team.name)}</span></span></th>',
-        ]
-        cells += [f"<td>{_e(_cell(field, getattr(row, field)))}</td>" for field, _, _ in columns]
-        if form:
-            marks = "".join(f'<span class="f f-{_e(r)}" title="{_e(r)}">{_FORM[r]}</span>' for r in row.form)
-            cells.append(f'<td class="form-col"><span class="form">{marks}</span></td>')
-        body.append(f"<tr>{''.join(cells)}</tr>")
+        groups.setdefault(row.group, []).append(row)
+    bodies = []
+    for group, members in groups.items():
+        body = []
+        if group is not None and len(groups) > 1:
+            body.append(
+                f'<tr class="group-row"><th scope="colgroup" colspan="{len(heads)}">{_e(group)}</th></tr>'
+            )
+        body += [_standing_row(row, columns, form, board) for row in members]
+        bodies.append("<tbody>\n" + "\n".join(body) + "\n</tbody>")
     caption = f"{_e(board.league.name)} standings"
     return (
         f'<div class="scroll" role="region" aria-labelledby="table-caption" tabindex="0">\n'
         f'<table class="standings">\n<caption id="table-caption">{caption}</caption>\n'
-        f"<thead><tr>{''.join(heads)}</tr></thead>\n<tbody>\n"
-        + "\n".join(body)
-        + "\n</tbody>\n</table>\n</div>"
+        f"<thead><tr>{''.join(heads)}</tr></thead>\n" + "\n".join(bodies) + "\n</table>\n</div>"
     )
+
+
+def _standing_row(row: Standing, columns: Sequence[tuple[str, str, str]], form: bool, board: Board) -> str:
+    code = board.abbreviations.get(row.team.id or "")
+    cells = [
+        f'<td class="pos">{_e(row.position) if row.position is not None else ""}</td>',
+        f'<th scope="row"><span class="club">{logo(row.team.name, row.team.logo, board.logos, code)}'
+        f'<span class="name">{_e(row.team.name)}</span></span></th>',
+    ]
+    cells += [f"<td>{_e(_cell(field, getattr(row, field)))}</td>" for field, _, _ in columns]
+    if form:
+        marks = "".join(f'<span class="f f-{_e(r)}" title="{_e(r)}">{_FORM[r]}</span>' for r in row.form)
+        cells.append(f'<td class="form-col"><span class="form">{marks}</span></td>')
+    return f"<tr>{''.join(cells)}</tr>"
 
 
 def _cell(field: str, value: object) -> str:

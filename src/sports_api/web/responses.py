@@ -45,6 +45,11 @@ def data_response(request: Request, result: Result, head: dict[str, Any], part: 
     return Response(body, headers=headers, media_type="application/json")
 
 
+def document(result: Result, head: dict[str, Any], part: str, data: bytes) -> bytes:
+    """The body `data_response` sends for `result`, without its HTTP: an event stream's snapshot."""
+    return _body(orjson.dumps(head)[:-1], part, data, result, result.cache)
+
+
 def _body(lead: bytes, part: str, data: bytes, result: Result, cache: str) -> bytes:
     entry = result.entry
     fetched_at = datetime.fromtimestamp(entry.fetched_at, UTC).isoformat(timespec="seconds")

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sports_api.sports.models import Game, Standing
+from sports_api.sports.season import Season
 
 Source = Literal["serpapi", "demo"]
 CacheState = Literal["hit", "miss", "stale"]
@@ -55,12 +56,19 @@ _ENVELOPE_EXAMPLE = {"source": "serpapi", "fetched_at": "2026-11-23T06:00:00Z", 
 
 class LeagueGames(_GamesBody):
     league: str
+    season: Season | None = Field(
+        default=None,
+        description="Whether the league is in season, read from its games: off-season (MLB and MLS in "
+        "December) lists the last season's final games and the next season's first, nothing live. "
+        "Null when the answer has no games.",
+    )
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
                     "league": "nfl",
                     "time_zone": "America/New_York",
+                    "season": {"state": "in_season", "last_game": "2026-11-22", "next_game": "2026-11-26"},
                     "games": [_GAME_EXAMPLE],
                     **_ENVELOPE_EXAMPLE,
                 }
@@ -133,6 +141,9 @@ class LeagueInfo(BaseModel):
 class TeamInfo(BaseModel):
     id: str
     name: str
+    abbreviation: str | None = Field(
+        description="The league's official code: `KC`, `NYY`, `MUN` (three letters for European clubs)."
+    )
     league: str = Field(description="The team's own league; Champions League clubs from elsewhere say so.")
     competitions: list[str] = Field(description="Other catalogue competitions it plays this season.")
     aliases: list[str] = Field(description="Other names that reach this team, as Google and people write it.")
@@ -142,6 +153,7 @@ class TeamInfo(BaseModel):
                 {
                     "id": "manchester-united",
                     "name": "Manchester United",
+                    "abbreviation": "MUN",
                     "league": "premier-league",
                     "competitions": [],
                     "aliases": ["Man United", "Man Utd", "MUFC"],

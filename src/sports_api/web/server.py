@@ -27,6 +27,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from sports_api.events.stream import SHUTDOWN_HOOKS
+
 HEAD_TIMEOUT_SECONDS = 10.0
 MAX_HEADER_BYTES = 32 * 1024  # names, values and separators; the ALB allows 64 KB, API Gateway 10 KB
 MAX_URL_BYTES = 65_535  # what httptools' URL parser accepts
@@ -71,6 +73,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return  # the rest of a refused head: read and dropped until the close
         super().data_received(data)
         if self._in_head and self._refused is None and not self.transport.is_closing():
+            if self._head_timer is None:
+                # Only a head that did not arrive whole in one read needs a deadline: almost every
+                # request's head does, and a timer set and cancelled per request cost the hot path.
+                self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
             self._head_received += len(data)
             if self._head_received > self.max_url_bytes + self.max_header_bytes:
                 too_long = len(self.url) > self.max_url_bytes
@@ -85,8 +91,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_received = 0
         self._header_bytes = 0
-        self._stop_head_timer()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+        self._stop_head_timer()  # the deadline starts after this read, if the head is not whole yet
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -105,7 +110,20 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._stop_head_timer()
+        self.scope[SHUTDOWN_HOOKS] = []  # an event stream registers its close here (`events/stream.py`)
         super().on_headers_complete()
+
+    def shutdown(self) -> None:
+        """The server's graceful shutdown: an event stream under way is told to close with `retry:`.
+
+        uvicorn then waits for the answer to end, as for any other, instead of
+        cutting it at the end of the drain (GRACEFUL_SHUTDOWN_SECONDS).
+        """
+        super().shutdown()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            for hook in list(cycle.scope.get(SHUTDOWN_HOOKS, ())):
+                hook()
 
     def send_400_response(self, msg: str) -> None:
         if self._refused is not None:

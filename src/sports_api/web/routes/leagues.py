@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from sports_api.core.errors import UnknownLeague
-from sports_api.service import Result
+from sports_api.service import Result, SportsService
 from sports_api.sports.catalogue import LEAGUES, League, get_league
+from sports_api.sports.season import season
 from sports_api.upstream import Lookup
 from sports_api.web.responses import data_response
 from sports_api.web.routes.deps import (
@@ -57,8 +59,15 @@ _LEAGUE_RESPONSES = {
 async def league_games(request: Request, service: Service, slug: Slug, games: Filter) -> Response:
     league = _league(slug)
     result = await service.get(Lookup.for_league(league))
-    head = {"league": league.slug, "time_zone": service.time_zone}
+    head = {"league": league.slug, "time_zone": service.time_zone, "season": _season(result, service)}
     return data_response(request, result, head, "games", games_part(result, games, service))
+
+
+def _season(result: Result, service: SportsService) -> dict[str, object] | None:
+    """In season or not, from every game of the answer (not only those a filter keeps)."""
+    searched = datetime.fromtimestamp(result.entry.fetched_at, service.zone).date()
+    found = season(result.entry.document().games, searched)
+    return found.model_dump(mode="json") if found is not None else None
 
 
 @router.get(

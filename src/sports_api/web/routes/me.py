@@ -22,7 +22,8 @@ from starlette.responses import Response
 from sports_api.archive import Archive
 from sports_api.core.errors import ServiceError, Unauthenticated, UnknownTeam
 from sports_api.quota.clients import client_id
-from sports_api.service import Result
+from sports_api.service import Result, SportsService
+from sports_api.sports.filters import GameFilter
 from sports_api.sports.models import Game
 from sports_api.sports.teams import Team, TeamCatalogue
 from sports_api.upstream import Lookup
@@ -66,6 +67,7 @@ class Favourites(BaseModel):
                         {
                             "id": "kansas-city-chiefs",
                             "name": "Kansas City Chiefs",
+                            "abbreviation": "KC",
                             "league": "nfl",
                             "competitions": [],
                             "aliases": ["Chiefs", "KC Chiefs"],
@@ -190,8 +192,18 @@ async def unfollow(archive: ArchiveDep, teams: Teams, who: Caller, team: TeamNam
 async def my_games(
     request: Request, archive: ArchiveDep, service: Service, teams: Teams, who: Caller, games: Filter
 ) -> Response:
+    followed = await favourite_teams(archive, teams, who)
+    body = await my_games_document(service, followed, games)
+    return cached_json(request, body, PRIVATE, Vary=KEY_HEADER)
+
+
+async def favourite_teams(archive: Archive, teams: TeamCatalogue, who: str) -> list[Team]:
     ids = await archive.favourites(who)
-    followed = [team for team in (teams.get(team_id) for team_id in ids) if team is not None]
+    return [team for team in (teams.get(team_id) for team_id in ids) if team is not None]
+
+
+async def my_games_document(service: SportsService, followed: list[Team], games: GameFilter) -> bytes:
+    """`GET /v1/me/games`'s body for these teams (also `/v1/me/events`' snapshot)."""
     results: dict[str, Result] = {}
     failed: list[dict[str, Any]] = []
     limiter = anyio.CapacityLimiter(CONCURRENT_LOOKUPS)
@@ -218,7 +230,7 @@ async def my_games(
     states = {result.cache for result in results.values()}
     cache = next((state for state in ("stale", "miss", "hit") if state in states), None)
     oldest = min((result.entry.fetched_at for result in results.values()), default=None)
-    body = orjson.dumps(
+    return orjson.dumps(
         {
             "teams": [team.id for team in followed],
             "time_zone": service.time_zone,
@@ -231,7 +243,6 @@ async def my_games(
             "cache": cache,
         }
     )
-    return cached_json(request, body, PRIVATE, Vary=KEY_HEADER)
 
 
 def _start_order(game: Game) -> tuple[int, str, str]:

@@ -26,6 +26,8 @@ from sports_api.core.errors import Misconfigured, ServiceError, UnknownLeague
 from sports_api.service import Result, SportsService
 from sports_api.sports.catalogue import LEAGUES, League, get_league
 from sports_api.sports.models import Document
+from sports_api.sports.season import season
+from sports_api.sports.teams import TeamCatalogue
 from sports_api.upstream import Lookup
 from sports_api.web import render
 
@@ -102,6 +104,8 @@ async def scoreboard(request: Request) -> Response:
         base=base,
         logos=logos,
         refresh=_refresh(document, now, fresh_for, request.app.state.settings.stale_retry_seconds),
+        abbreviations=_codes(request.app.state.teams),
+        season=season(document.games, datetime.fromtimestamp(games.entry.fetched_at, service.zone).date()),
     )
     headers = {
         "Cache-Control": f"public, max-age={fresh_for}",
@@ -116,6 +120,10 @@ async def _standings(service: SportsService, league: League, games: Result) -> R
     if league.sport == "soccer" and games.entry.parts["standings"] != b"null":
         return games
     return await service.get(Lookup.for_standings(league))
+
+
+def _codes(teams: TeamCatalogue) -> dict[str, str]:
+    return {team.id: team.abbreviation for team in teams if team.abbreviation}
 
 
 def _data(result: Result) -> render.Data:

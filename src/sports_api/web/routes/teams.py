@@ -54,6 +54,7 @@ def _info(team: Team) -> TeamInfo:
     return TeamInfo(
         id=team.id,
         name=team.name,
+        abbreviation=team.abbreviation,
         league=team.league,
         competitions=list(team.competitions),
         aliases=list(dict.fromkeys(n for n in (team.short, *team.aliases) if n and n != team.name)),

@@ -5,6 +5,11 @@
 //    Cache-Control max-age, never less than the service's retry pace), the board is
 //    fetched again when that time runs out, from the same cache the JSON routes use.
 //    Nothing is fetched while the tab is hidden.
+//  - Live push (issue 23): the league's event stream (EventSource, same origin) updates
+//    each card in place as its game changes: the score, the clock. A game that changes
+//    section (kick-off, full time) or that the page does not show yet fetches the board
+//    again. While the stream is open the timed refresh is not needed; whenever it is not
+//    (refused behind API Gateway without a key, or reconnecting), the timed refresh goes on.
 "use strict";
 
 (function () {
@@ -17,6 +22,10 @@
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
   var timer = null;
   var due = false;
+  var streaming = false;
+  var script = document.currentScript;
+  var base = script ? script.getAttribute("src").replace(/\/static\/scoreboard\.js.*$/, "") : "";
+  var SECTION = { scheduled: "upcoming", live: "live", paused: "live", final: "final" };
 
   function startOfDay(date) {
     return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
@@ -66,6 +75,7 @@
   function schedule(seconds) {
     clearTimeout(timer);
     timer = null;
+    if (streaming) return;  // the stream brings each change as it happens
     var current = board();
     var after = seconds || (current && Number(current.dataset.refresh));
     if (!after) return;  // nothing live: the data will not change before the next visit
@@ -101,6 +111,80 @@
       });
   }
 
+  function league() {
+    var asked = new URLSearchParams(window.location.search).get("league");
+    if (asked) return asked;
+    var current = document.querySelector('nav a[aria-current="page"]');
+    return current ? new URL(current.href, window.location.href).searchParams.get("league") : null;
+  }
+
+  function card(id) {
+    var found = null;
+    document.querySelectorAll("#board li.game[data-game-id]").forEach(function (el) {
+      if (el.getAttribute("data-game-id") === id) found = el;
+    });
+    return found;
+  }
+
+  function sectionOf(el) {
+    var match = /\bgame-([a-z]+)\b/.exec(el.className);
+    return match ? SECTION[match[1]] || "other" : "other";
+  }
+
+  // One game as an event carries it: updated in place, or the board fetched again.
+  function apply(game) {
+    var el = card(game.id);
+    if (!el || sectionOf(el) !== (SECTION[game.status] || "other")) {
+      refresh();  // a new game, or one that moves to another section
+      return;
+    }
+    el.className = el.className.replace(/\bgame-[a-z]+\b/, "game-" + game.status);
+    var rows = el.querySelectorAll("ul.teams > li.team");
+    game.teams.forEach(function (team, index) {
+      var row = null;
+      rows.forEach(function (r) { if (team.id && r.getAttribute("data-team-id") === team.id) row = r; });
+      row = row || rows[index];
+      if (!row) return;
+      var score = row.querySelector(".score");
+      if (!score) {
+        score = document.createElement("span");
+        score.className = "score";
+        row.appendChild(score);
+      }
+      var text = team.score === null || team.score === undefined ? "\u2013" : String(team.score);
+      if (score.textContent !== text) score.textContent = text;
+    });
+    var clock = el.querySelector(".clock");
+    if (clock) clock.textContent = game.clock || game.status_text || clock.textContent;
+  }
+
+  function listen() {
+    var slug = league();
+    if (!slug || !board() || !window.EventSource) return;  // an error page has no board to update
+    // The league's stream at the page's own keyless path (/v1/... needs a key behind the gateway).
+    var source = new EventSource(base + "/events/" + encodeURIComponent(slug));
+    source.addEventListener("open", function () {
+      streaming = true;
+      clearTimeout(timer);
+      timer = null;
+    });
+    source.addEventListener("snapshot", function (event) {
+      JSON.parse(event.data).games.forEach(function (game) {
+        var el = card(game.id);
+        if (el && sectionOf(el) === (SECTION[game.status] || "other")) apply(game);
+      });
+    });
+    source.addEventListener("game", function (event) {
+      apply(JSON.parse(event.data).game);
+    });
+    source.addEventListener("error", function () {
+      // The browser reconnects by itself (with Last-Event-ID) unless the stream was refused
+      // (CLOSED); either way the timed refresh keeps the board current until it is open again.
+      streaming = false;
+      if (!timer) schedule();
+    });
+  }
+
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && due) { due = false; refresh(); }
   });
@@ -113,4 +197,5 @@
     });
   }, 30000);
   schedule();
+  listen();
 })();
